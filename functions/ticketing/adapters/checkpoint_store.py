@@ -1,0 +1,133 @@
+"""Checkpoints as AgentCore Memory short-term events.
+
+One ticket is one session (`sessionId` = ticket id, `actorId` = the customer). A
+checkpoint is one event whose payload is `[{"blob": <checkpoint JSON document>}]`,
+tagged with metadata so it can be filtered from conversation turns.
+
+Loading reads every page and picks the newest by (sequence, time) in code: AWS
+lists newest first but events in the same second tie, and moto lists oldest first
+and ignores filters. Writing passes a client token derived from the step, and a
+step that finds its own checkpoint already newest writes nothing again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..domain.checkpoint import Checkpoint, CheckpointData, in_order, newest
+from ..domain.errors import CheckpointNotFound
+from ..domain.models import Ticket, TicketState, utc_now
+
+log = logging.getLogger(__name__)
+
+KIND = "checkpoint"
+_PAGE_SIZE = 100
+
+
+def _tag(value: str) -> dict[str, str]:
+    return {"stringValue": value}
+
+
+class CheckpointStore:
+    def __init__(self, memory_client: Any, memory_id: str) -> None:
+        self._client = memory_client
+        self._memory_id = memory_id
+
+    def history(self, ticket_id: str, customer_id: str) -> list[Checkpoint]:
+        """All checkpoints of a ticket, oldest first."""
+        return in_order(self._read_all(ticket_id, customer_id))
+
+    def latest(self, ticket_id: str, customer_id: str) -> Checkpoint:
+        found = newest(self._read_all(ticket_id, customer_id))
+        if found is None:
+            raise CheckpointNotFound(f"Ticket {ticket_id} has no checkpoint yet.")
+        return found
+
+    def advance(self, ticket: Ticket, state: TicketState, step_key: str, **changes: Any) -> Checkpoint:
+        """Write the checkpoint for `state`, carrying the latest data forward.
+
+        `changes` replaces fields of the checkpoint data. Idempotent per `step_key`:
+        when the newest checkpoint was written by this same step (a retry), it is
+        returned and nothing is written.
+        """
+        current = newest(self._read_all(ticket.ticket_id, ticket.customer_id))
+        if current is not None and current.step_key == step_key:
+            return current
+        base = current.data if current is not None else CheckpointData(ticket=ticket)
+        data = CheckpointData.model_validate({**base.model_dump(), **changes})
+        checkpoint = Checkpoint.seal(
+            ticket_id=ticket.ticket_id,
+            state=state,
+            sequence=(current.sequence + 1) if current is not None else 1,
+            created_at=utc_now(),
+            step_key=step_key,
+            data=data,
+        )
+        self._write(checkpoint, ticket.customer_id)
+        return checkpoint
+
+    def _write(self, checkpoint: Checkpoint, customer_id: str) -> None:
+        token_source = f"{checkpoint.ticket_id}|{checkpoint.step_key}|{checkpoint.sequence}"
+        self._client.create_event(
+            memoryId=self._memory_id,
+            actorId=customer_id,
+            sessionId=checkpoint.ticket_id,
+            eventTimestamp=checkpoint.created_at,
+            payload=[{"blob": checkpoint.model_dump(mode="json")}],
+            clientToken=hashlib.sha256(token_source.encode()).hexdigest(),
+            metadata={
+                "kind": _tag(KIND),
+                "state": _tag(checkpoint.state.value),
+                "sequence": _tag(str(checkpoint.sequence)),
+                "schema": _tag(str(checkpoint.schema_version)),
+            },
+        )
+
+    def _read_all(self, ticket_id: str, customer_id: str) -> list[Checkpoint]:
+        request: dict[str, Any] = {
+            "memoryId": self._memory_id,
+            "actorId": customer_id,
+            "sessionId": ticket_id,
+            "includePayloads": True,
+            "maxResults": _PAGE_SIZE,
+            "filter": {
+                "eventMetadata": [
+                    {"left": {"metadataKey": "kind"}, "operator": "EQUALS_TO", "right": {"metadataValue": _tag(KIND)}}
+                ]
+            },
+        }
+        found: list[Checkpoint] = []
+        while True:
+            page = self._client.list_events(**request)
+            for event in page.get("events", []):
+                found.extend(_checkpoints_in(event))
+            token = page.get("nextToken")
+            if not token:
+                return found
+            request["nextToken"] = token
+
+
+def _checkpoints_in(event: dict[str, Any]) -> list[Checkpoint]:
+    tags = event.get("metadata") or {}
+    if tags.get("kind", {}).get("stringValue") != KIND:
+        return []  # a conversation turn or another event: the filter is not trusted
+    found = []
+    for item in event.get("payload", []):
+        blob = item.get("blob")
+        if not isinstance(blob, dict):
+            continue
+        try:
+            checkpoint = Checkpoint.model_validate(blob)
+        except ValidationError:
+            log.warning("skipping malformed checkpoint in event %s", event.get("eventId"))
+            continue
+        if not checkpoint.verify():
+            log.warning("skipping checkpoint whose content hash does not match, event %s", event.get("eventId"))
+            continue
+        found.append(checkpoint)
+    return found
+

@@ -1,0 +1,95 @@
+"""Checkpoints: the ticket's whole known state, written at every state change.
+
+A checkpoint is cumulative (the latest one alone is enough to inspect or resume a
+ticket) and self-verifying (its `content_hash` covers everything else in it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from pydantic import Field
+
+from .models import (
+    Analysis,
+    ApprovalRequest,
+    Decision,
+    FailureReport,
+    Model,
+    ResolutionPlan,
+    StepResult,
+    Ticket,
+    TicketState,
+    sha256_hex,
+)
+
+SCHEMA_VERSION = 1
+
+
+class CheckpointData(Model):
+    ticket: Ticket
+    analysis: Analysis | None = None
+    plan: ResolutionPlan | None = None
+    plan_hash: str | None = None
+    approval: ApprovalRequest | None = None
+    decision: Decision | None = None
+    step_results: list[StepResult] = Field(default_factory=list)
+    failure: FailureReport | None = None
+
+    def succeeded_actions(self) -> set[str]:
+        return {r.action_id for r in self.step_results if r.status == "succeeded"}
+
+
+class Checkpoint(Model):
+    schema_version: int = SCHEMA_VERSION
+    ticket_id: str
+    state: TicketState
+    sequence: int = Field(ge=1)
+    created_at: datetime
+    # Identifies the workflow step that wrote it, so a retried step writes nothing new.
+    step_key: str
+    data: CheckpointData
+    content_hash: str
+
+    @staticmethod
+    def seal(
+        *,
+        ticket_id: str,
+        state: TicketState,
+        sequence: int,
+        created_at: datetime,
+        step_key: str,
+        data: CheckpointData,
+    ) -> Checkpoint:
+        unsealed = Checkpoint(
+            ticket_id=ticket_id,
+            state=state,
+            sequence=sequence,
+            created_at=created_at,
+            step_key=step_key,
+            data=data,
+            content_hash="",
+        )
+        return unsealed.model_copy(update={"content_hash": unsealed.computed_hash()})
+
+    def computed_hash(self) -> str:
+        return sha256_hex(self.model_dump(mode="json", exclude={"content_hash"}))
+
+    def verify(self) -> bool:
+        """True when nothing in the checkpoint changed since it was sealed."""
+        return self.computed_hash() == self.content_hash
+
+
+def newest(checkpoints: Iterable[Checkpoint]) -> Checkpoint | None:
+    """The latest checkpoint by (sequence, time), whatever order the store returned."""
+    return max(checkpoints, key=lambda c: (c.sequence, c.created_at), default=None)
+
+
+def in_order(checkpoints: Iterable[Checkpoint]) -> list[Checkpoint]:
+    """Oldest first, one per sequence number (a duplicated write counts once)."""
+    by_sequence: dict[int, Checkpoint] = {}
+    for c in checkpoints:
+        kept = by_sequence.get(c.sequence)
+        if kept is None or c.created_at > kept.created_at:
+            by_sequence[c.sequence] = c
+    return [by_sequence[s] for s in sorted(by_sequence)]

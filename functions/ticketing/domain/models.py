@@ -1,0 +1,173 @@
+"""The support domain's data: tickets, analyses, plans, decisions, step results.
+
+Every model here crosses a boundary (API body, state-machine payload, checkpoint
+blob), so each one is a pydantic model with explicit limits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+# AgentCore Memory accepts actor ids of this shape; customer ids become actor ids.
+CUSTOMER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
+# Ticket ids are Step Functions execution names and AgentCore session ids at once.
+TICKET_ID_PATTERN = r"^tkt-[0-9]{8}-[0-9a-f]{12}$"
+_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+
+MAX_DESCRIPTION_CHARS = 5000
+MAX_SUBJECT_CHARS = 200
+MAX_COMMENT_CHARS = 1000
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware and in UTC (never naive local time)."""
+    return datetime.now(UTC)
+
+
+def canonical_json(value: object) -> bytes:
+    """Stable JSON bytes for hashing: sorted keys, no whitespace."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+
+def sha256_hex(value: object) -> str:
+    return hashlib.sha256(canonical_json(value)).hexdigest()
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TicketState(StrEnum):
+    """Where a ticket stands. Each change writes one checkpoint."""
+
+    ANALYZING = "ANALYZING"
+    FINDING_SOLUTION = "FINDING_SOLUTION"
+    AWAITING_APPROVAL = "AWAITING_APPROVAL"
+    EXECUTING = "EXECUTING"
+    COMPLETED = "COMPLETED"
+    REJECTED = "REJECTED"
+    EXPIRED = "EXPIRED"
+    FAILED = "FAILED"
+
+    @property
+    def is_final(self) -> bool:
+        return self in FINAL_STATES
+
+
+FINAL_STATES = frozenset(
+    {TicketState.COMPLETED, TicketState.REJECTED, TicketState.EXPIRED, TicketState.FAILED}
+)
+
+
+class Category(StrEnum):
+    NETWORK = "network"
+    SOFTWARE = "software"
+    HARDWARE = "hardware"
+    ACCOUNT = "account"
+    GENERAL = "general"
+
+
+class Severity(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+NonBlank = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class TicketRequest(Model):
+    """What a customer submits through `POST /tickets`."""
+
+    customer_id: Annotated[str, StringConstraints(pattern=CUSTOMER_ID_PATTERN)]
+    customer_email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254)]
+    description: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_DESCRIPTION_CHARS)
+    ]
+    subject: Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_SUBJECT_CHARS)] = ""
+
+    @field_validator("customer_email")
+    @classmethod
+    def _email_shape(cls, value: str) -> str:
+        if not _EMAIL.match(value):
+            raise ValueError("must be an email address such as jo@example.com")
+        return value
+
+
+class Ticket(Model):
+    ticket_id: Annotated[str, StringConstraints(pattern=TICKET_ID_PATTERN)]
+    customer_id: str
+    customer_email: str
+    subject: str
+    description: str
+    submitted_at: datetime
+
+
+class Analysis(Model):
+    """The triage of a ticket and the signals that decided it."""
+
+    category: Category
+    severity: Severity
+    summary: str
+    signals: list[str]
+    explanation: str
+    source: Literal["rules", "agent"] = "rules"
+
+
+class ResolutionStep(Model):
+    action_id: str
+    title: str
+    instructions: str
+
+
+class ResolutionPlan(Model):
+    """Ordered steps, each naming an action of the resolution catalog."""
+
+    category: Category
+    steps: list[ResolutionStep] = Field(min_length=1)
+    customer_message: str
+    source: Literal["catalog", "agent"] = "catalog"
+
+    @property
+    def plan_hash(self) -> str:
+        """What an approver approves: any change to the steps changes this."""
+        return sha256_hex(self.model_dump(mode="json"))
+
+
+class Decision(Model):
+    """An approver's decision, sent to the waiting workflow as the task output."""
+
+    outcome: Literal["approved", "rejected"]
+    plan_hash: str
+    decided_at: datetime
+    decided_by: str
+    comment: Annotated[str, StringConstraints(max_length=MAX_COMMENT_CHARS)] = ""
+
+
+class StepResult(Model):
+    action_id: str
+    status: Literal["succeeded", "failed"]
+    detail: str
+    finished_at: datetime
+
+
+class ApprovalRequest(Model):
+    """What was asked of the approver, kept in the AWAITING_APPROVAL checkpoint."""
+
+    task_token: str
+    approver_email: str
+    requested_at: datetime
+    link_expires_at: datetime
+
+
+class FailureReport(Model):
+    error: str
+    cause: str
+    failed_in: TicketState | None = None

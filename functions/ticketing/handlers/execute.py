@@ -1,0 +1,12 @@
+"""Lambda: Execute resolution. Runs exactly the approved plan and checkpoints COMPLETED."""
+
+from typing import Any
+
+from ..domain.payloads import ExecuteInput
+from ..logic import steps
+from ..wiring import services
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    report = steps.execute_plan(services(), ExecuteInput.model_validate(event))
+    return report.model_dump(mode="json")

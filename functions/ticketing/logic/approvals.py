@@ -1,0 +1,111 @@
+"""The approver's side: review a plan through a signed link, then decide once.
+
+Step Functions is the arbiter of "once": only the first result sent for a task
+token is accepted, so two clicks (or an approve racing a reject) yield one
+decision, and the loser is told the ticket was already decided. The API never
+writes checkpoints; the step that runs after the decision records it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel
+
+from ..adapters.workflow import TaskClosed
+from ..domain.checkpoint import Checkpoint
+from ..domain.approval_link import ApprovalClaims
+from ..domain.errors import AlreadyDecided, ApprovalLinkInvalid, ApprovalWindowClosed
+from ..domain.models import Decision, Ticket, TicketState, utc_now
+from ..wiring import Services
+from .tickets import require_ticket_id
+
+
+class ApprovalReview(BaseModel):
+    """What the confirmation page shows; it decides nothing."""
+
+    ticket: Ticket
+    checkpoint: Checkpoint
+    token: str
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _already_decided(decision: Decision) -> AlreadyDecided:
+    return AlreadyDecided(
+        f"This ticket was already {decision.outcome} at {_when(decision.decided_at)} "
+        f"by {decision.decided_by or 'the approver'} through the approval link. Nothing was changed.",
+        outcome=decision.outcome,
+        decided_at=decision.decided_at,
+    )
+
+
+def _require_pending(latest: Checkpoint, claims: ApprovalClaims) -> None:
+    """Raise unless the checkpoint this link was issued for is still the one waiting."""
+    if latest.state is TicketState.AWAITING_APPROVAL and latest.content_hash == claims.checkpoint_hash:
+        if latest.data.plan_hash != claims.plan_hash:
+            raise ApprovalLinkInvalid("This approval link does not match the proposed plan. Nothing was changed.")
+        return
+    if latest.data.decision is not None:
+        raise _already_decided(latest.data.decision)
+    if latest.state is TicketState.EXPIRED:
+        raise ApprovalWindowClosed(
+            "This approval request expired before anyone decided, so nothing was run. Nothing was changed."
+        )
+    if latest.state is TicketState.AWAITING_APPROVAL:
+        raise ApprovalWindowClosed(
+            "A newer approval request replaced this link. Use the link in the most recent email."
+        )
+    raise AlreadyDecided(
+        f"This ticket is no longer waiting for approval (it is {latest.state.value}). Nothing was changed."
+    )
+
+
+def _open(services: Services, ticket_id: str, token: str, now: datetime) -> tuple[Ticket, Checkpoint, ApprovalClaims]:
+    require_ticket_id(ticket_id)
+    claims = services.signer.verify(token, ticket_id=ticket_id, now=now)
+    ticket, _ = services.workflow.describe(ticket_id)
+    latest = services.checkpoints.latest(ticket.ticket_id, ticket.customer_id)
+    return ticket, latest, claims
+
+
+def review(services: Services, ticket_id: str, token: str) -> ApprovalReview:
+    ticket, latest, claims = _open(services, ticket_id, token, utc_now())
+    _require_pending(latest, claims)
+    return ApprovalReview(ticket=ticket, checkpoint=latest, token=token)
+
+
+def decide(
+    services: Services,
+    ticket_id: str,
+    token: str,
+    outcome: Literal["approved", "rejected"],
+    comment: str = "",
+) -> Decision:
+    now = utc_now()
+    ticket, latest, claims = _open(services, ticket_id, token, now)
+    _require_pending(latest, claims)
+    approval = latest.data.approval
+    assert approval is not None, "an AWAITING_APPROVAL checkpoint always holds its approval request"
+    decision = Decision(
+        outcome=outcome,
+        plan_hash=claims.plan_hash,
+        decided_at=now,
+        decided_by=approval.approver_email,
+        comment=comment,
+    )
+    try:
+        services.workflow.send_decision(approval.task_token, decision)
+    except TaskClosed:
+        current = services.checkpoints.latest(ticket.ticket_id, ticket.customer_id)
+        if current.data.decision is not None:
+            raise _already_decided(current.data.decision) from None
+        if current.state is TicketState.EXPIRED:
+            raise ApprovalWindowClosed("This approval request expired before the decision arrived. Nothing was run.") from None
+        raise AlreadyDecided(
+            "This approval request was already answered a moment ago. Nothing was changed.", outcome=None
+        ) from None
+    return decision

@@ -1,0 +1,123 @@
+"""Ticket intake and the ticket's status view, as the API offers them."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from ..domain.checkpoint import Checkpoint
+from ..domain.errors import TicketNotFound
+from ..domain.models import (
+    TICKET_ID_PATTERN,
+    Analysis,
+    Decision,
+    FailureReport,
+    ResolutionPlan,
+    StepResult,
+    Ticket,
+    TicketRequest,
+    utc_now,
+)
+from ..wiring import Services
+
+_TICKET_ID = re.compile(TICKET_ID_PATTERN)
+
+
+def new_ticket_id(now: datetime) -> str:
+    return f"tkt-{now:%Y%m%d}-{secrets.token_hex(6)}"
+
+
+def require_ticket_id(ticket_id: str) -> str:
+    """Refuse anything that is not a ticket id before it reaches a store or an ARN."""
+    if not _TICKET_ID.fullmatch(ticket_id):
+        raise TicketNotFound(ticket_id[:80])
+    return ticket_id
+
+
+def submit_ticket(services: Services, request: TicketRequest) -> Ticket:
+    """Create the ticket and start its workflow (the execution is named after it)."""
+    now = utc_now()
+    ticket = Ticket(
+        ticket_id=new_ticket_id(now),
+        customer_id=request.customer_id,
+        customer_email=request.customer_email,
+        subject=request.subject,
+        description=request.description,
+        submitted_at=now,
+    )
+    services.workflow.start(ticket)
+    return ticket
+
+
+class CheckpointSummary(BaseModel):
+    sequence: int
+    state: str
+    created_at: datetime
+
+
+class ApprovalSummary(BaseModel):
+    approver_email: str
+    requested_at: datetime
+    link_expires_at: datetime
+
+
+class WorkflowSummary(BaseModel):
+    status: str
+    started_at: datetime
+    stopped_at: datetime | None = None
+
+
+class TicketView(BaseModel):
+    """A ticket as `GET /tickets/{id}` shows it. The task token is never shown."""
+
+    ticket_id: str
+    state: str
+    customer_id: str
+    subject: str
+    description: str
+    submitted_at: datetime
+    analysis: Analysis | None = None
+    plan: ResolutionPlan | None = None
+    plan_hash: str | None = None
+    approval: ApprovalSummary | None = None
+    decision: Decision | None = None
+    step_results: list[StepResult] = []
+    failure: FailureReport | None = None
+    checkpoints: list[CheckpointSummary]
+    workflow: WorkflowSummary
+
+
+def ticket_view(services: Services, ticket_id: str) -> TicketView:
+    ticket, execution = services.workflow.describe(require_ticket_id(ticket_id))
+    history = services.checkpoints.history(ticket.ticket_id, ticket.customer_id)
+    latest: Checkpoint | None = history[-1] if history else None
+    data = latest.data if latest else None
+    approval = data.approval if data else None
+    return TicketView(
+        ticket_id=ticket.ticket_id,
+        state=latest.state.value if latest else _state_before_checkpoints(execution),
+        customer_id=ticket.customer_id,
+        subject=ticket.subject,
+        description=ticket.description,
+        submitted_at=ticket.submitted_at,
+        analysis=data.analysis if data else None,
+        plan=data.plan if data else None,
+        plan_hash=data.plan_hash if data else None,
+        approval=ApprovalSummary.model_validate(approval.model_dump(exclude={"task_token"})) if approval else None,
+        decision=data.decision if data else None,
+        step_results=data.step_results if data else [],
+        failure=data.failure if data else None,
+        checkpoints=[CheckpointSummary(sequence=c.sequence, state=c.state.value, created_at=c.created_at) for c in history],
+        workflow=WorkflowSummary(
+            status=execution["status"], started_at=execution["startDate"], stopped_at=execution.get("stopDate")
+        ),
+    )
+
+
+def _state_before_checkpoints(execution: dict[str, Any]) -> str:
+    # Accepted and started, but the first step has not checkpointed yet.
+    return "RECEIVED" if execution["status"] == "RUNNING" else f"WORKFLOW_{execution['status']}"

@@ -1,0 +1,123 @@
+"""The ticket workflow: a Standard state machine that waits for a human decision."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Duration
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+from constructs import Construct
+
+from .functions import TicketFunctions
+
+# Errors that a retry cannot fix: the step's own input or plan is wrong, or the
+# approver never answered. They go straight to the Catch.
+NOT_RETRYABLE = [
+    "States.Timeout",
+    "ValidationError",
+    "PlanNotApproved",
+    "ResolutionStepFailed",
+    "CheckpointNotFound",
+    "ValueError",
+    "KeyError",
+    "TypeError",
+]
+
+TICKET = {"ticket": sfn.JsonPath.object_at("$.ticket"), "execution_id": sfn.JsonPath.execution_id}
+
+
+def _retry(task: sfn.TaskStateBase, interval_seconds: int) -> None:
+    task.add_retry(errors=NOT_RETRYABLE, max_attempts=0)
+    task.add_retry(
+        errors=[sfn.Errors.ALL],
+        interval=Duration.seconds(interval_seconds),
+        backoff_rate=2,
+        max_attempts=3,
+    )
+
+
+class TicketWorkflow(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        functions: TicketFunctions,
+        approval_timeout: Duration,
+        retry_interval_seconds: int,
+    ) -> None:
+        super().__init__(scope, construct_id)
+
+        def step(name: str, fn: Any, payload: dict[str, Any], result_path: str) -> tasks.LambdaInvoke:
+            task = tasks.LambdaInvoke(
+                self,
+                name,
+                lambda_function=fn,
+                payload=sfn.TaskInput.from_object({**TICKET, **payload}),
+                payload_response_only=True,
+                retry_on_service_exceptions=False,
+                result_path=result_path,
+            )
+            _retry(task, retry_interval_seconds)
+            return task
+
+        failed = sfn.Fail(self, "Failed", error="Ticket.Failed", cause="The workflow failed; see the FAILED checkpoint.")
+        handle_failure = step("Handle failure", functions.close_ticket, {"outcome": "FAILED", "error": sfn.JsonPath.object_at("$.error")}, sfn.JsonPath.DISCARD)
+        handle_failure.add_catch(failed, errors=[sfn.Errors.ALL], result_path="$.closing_error")
+        handle_failure.next(failed)
+
+        def guarded(task: tasks.LambdaInvoke) -> tasks.LambdaInvoke:
+            task.add_catch(handle_failure, errors=[sfn.Errors.ALL], result_path="$.error")
+            return task
+
+        analyze = guarded(step("Analyze issue", functions.analyze, {}, "$.analysis"))
+        find_resolution = guarded(
+            step("Find resolution", functions.find_resolution, {"analysis": sfn.JsonPath.object_at("$.analysis")}, "$.plan")
+        )
+
+        await_approval = tasks.LambdaInvoke(
+            self,
+            "Await approval",
+            lambda_function=functions.request_approval,
+            integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+            payload=sfn.TaskInput.from_object(
+                {
+                    **TICKET,
+                    "analysis": sfn.JsonPath.object_at("$.analysis"),
+                    "plan": sfn.JsonPath.object_at("$.plan"),
+                    "task_token": sfn.JsonPath.task_token,
+                }
+            ),
+            retry_on_service_exceptions=False,
+            task_timeout=sfn.Timeout.duration(approval_timeout),
+            result_path="$.decision",
+        )
+        _retry(await_approval, retry_interval_seconds)
+        record_expiry = guarded(step("Record expiry", functions.close_ticket, {"outcome": "EXPIRED"}, sfn.JsonPath.DISCARD))
+        await_approval.add_catch(record_expiry, errors=[sfn.Errors.TIMEOUT], result_path="$.error")
+        guarded(await_approval)
+
+        execute = guarded(
+            step("Execute resolution", functions.execute, {"decision": sfn.JsonPath.object_at("$.decision")}, "$.execution")
+        )
+        record_rejection = guarded(
+            step("Record rejection", functions.close_ticket, {"outcome": "REJECTED", "decision": sfn.JsonPath.object_at("$.decision")}, sfn.JsonPath.DISCARD)
+        )
+
+        approved = (
+            sfn.Choice(self, "Approved?")
+            .when(sfn.Condition.string_equals("$.decision.outcome", "approved"), execute.next(sfn.Succeed(self, "Completed")))
+            .otherwise(record_rejection.next(sfn.Succeed(self, "Rejected")))
+        )
+        record_expiry.next(sfn.Fail(self, "Expired", error="Ticket.ApprovalExpired", cause="No decision arrived before the approval timeout."))
+
+        definition = analyze.next(find_resolution).next(await_approval).next(approved)
+        self.state_machine = sfn.StateMachine(
+            self,
+            "StateMachine",
+            state_machine_type=sfn.StateMachineType.STANDARD,
+            definition_body=sfn.DefinitionBody.from_chainable(definition),
+            timeout=Duration.seconds(approval_timeout.to_seconds() + 2 * 3600),
+            comment="supportflow: analyse a ticket, wait for a human decision, run the approved plan",
+        )

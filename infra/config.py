@@ -1,0 +1,40 @@
+"""Deployment settings, read from CDK context (cdk.json or `-c key=value`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from constructs import Node
+
+DEFAULTS: dict[str, Any] = {
+    "approver_email": "approver@example.com",
+    "sender_email": "supportflow@example.com",
+    "operator_email": "operations@example.com",
+    "approval_timeout_seconds": 72 * 3600,
+    "memory_expiry_days": 90,
+    "public_base_url": "",
+    "retry_interval_seconds": 2,
+}
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    approver_email: str
+    sender_email: str
+    operator_email: str
+    approval_timeout_seconds: int
+    memory_expiry_days: int
+    public_base_url: str
+    retry_interval_seconds: int
+
+    @classmethod
+    def from_context(cls, node: Node) -> StackConfig:
+        values = {}
+        for key, default in DEFAULTS.items():
+            raw = node.try_get_context(key)
+            values[key] = default if raw in (None, "") else type(default)(raw)
+        config = cls(**values)
+        if config.approval_timeout_seconds < 60:
+            raise ValueError("approval_timeout_seconds must be at least 60")
+        return config
