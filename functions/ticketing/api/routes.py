@@ -8,6 +8,7 @@ browser on the approval routes) in one place: `_domain_error`.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -25,6 +26,13 @@ _HTML = "text/html; charset=utf-8"
 _JSON = "application/json"
 
 app = APIGatewayRestResolver()
+
+
+class TicketAccepted(BaseModel):
+    ticket_id: str
+    state: str
+    submitted_at: datetime
+    links: dict[str, str]
 
 
 def _json(status: int, body: Any) -> Response[str]:
@@ -96,8 +104,8 @@ def submit_ticket() -> Response[str]:
         raise InvalidRequest(_describe(error), code="invalid_ticket") from None
     ticket = tickets.submit_ticket(svc, request)
     url = f"{_base_url(svc)}/tickets/{ticket.ticket_id}"
-    body = {"ticket_id": ticket.ticket_id, "state": "RECEIVED", "submitted_at": ticket.submitted_at, "links": {"self": url}}
-    return Response(status_code=202, content_type=_JSON, body=json.dumps(body, default=str), headers={"Location": url})
+    accepted = TicketAccepted(ticket_id=ticket.ticket_id, state="RECEIVED", submitted_at=ticket.submitted_at, links={"self": url})
+    return Response(status_code=202, content_type=_JSON, body=accepted.model_dump_json(), headers={"Location": url})
 
 
 @app.get("/tickets/<ticket_id>")

@@ -1,0 +1,121 @@
+"""botocore event hooks that connect moto to the in-process handlers.
+
+Registered once per process, before any client exists, in botocore's built-in
+handler list (so every session, moto's own included, has them). They touch no
+moto internals:
+
+- `lambda.Invoke` runs the function's handler in-process and answers in the
+  Lambda response shape (errors as `FunctionError: Unhandled`).
+- `sfn.SendTaskSuccess` / `SendTaskFailure` complete a task token exactly once,
+  as AWS does: moto accepts every call on a token, AWS only the first.
+- `sesv2.SendEmail` copies each accepted email into the local outbox.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.awsrequest import AWSResponse
+from botocore.handlers import BUILTIN_HANDLERS
+from botocore.response import StreamingBody
+
+if TYPE_CHECKING:
+    from .runtime import LocalRuntime
+
+_install_lock = threading.Lock()
+_installed = False
+_active: LocalRuntime | None = None
+
+
+def activate(runtime: LocalRuntime | None) -> None:
+    """Route hooked calls to `runtime` (None: let every call through to moto)."""
+    global _active
+    _active = runtime
+
+
+def install() -> None:
+    global _installed
+    with _install_lock:
+        if _installed:
+            return
+        BUILTIN_HANDLERS.extend(
+            [
+                ("before-parameter-build.lambda.Invoke", _stash_params),
+                ("before-call.lambda.Invoke", _invoke_in_process),
+                ("before-parameter-build.sfn.SendTaskSuccess", _stash_params),
+                ("before-parameter-build.sfn.SendTaskFailure", _stash_params),
+                ("before-call.sfn.SendTaskSuccess", _complete_token_once),
+                ("before-call.sfn.SendTaskFailure", _complete_token_once),
+                ("after-call.sfn.SendTaskSuccess", _release_token_if_refused),
+                ("after-call.sfn.SendTaskFailure", _release_token_if_refused),
+                ("after-call-error.sfn.SendTaskSuccess", _release_token),
+                ("after-call-error.sfn.SendTaskFailure", _release_token),
+                ("before-parameter-build.sesv2.SendEmail", _stash_params),
+                ("after-call.sesv2.SendEmail", _copy_to_outbox),
+            ]
+        )
+        boto3.DEFAULT_SESSION = None  # a default session made earlier would miss the hooks
+        _installed = True
+
+
+def _stash_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+    context["local_params"] = dict(params)
+
+
+def _client_error(code: str, message: str, status: int = 400) -> tuple[AWSResponse, dict[str, Any]]:
+    parsed = {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}}
+    return AWSResponse("local://", status, {}, None), parsed
+
+
+def _invoke_in_process(context: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+    runtime = _active
+    params = context.get("local_params", {})
+    name = str(params.get("FunctionName", "")).split(":function:")[-1].split(":")[0]
+    if runtime is None or not runtime.has_function(name):
+        return None
+    raw = params.get("Payload") or b"{}"
+    if hasattr(raw, "read"):
+        raw = raw.read()
+    result, failed = runtime.invoke_function(name, json.loads(raw))
+    body = json.dumps(result).encode()
+    response: dict[str, Any] = {
+        "StatusCode": 200,
+        "ExecutedVersion": "$LATEST",
+        "Payload": StreamingBody(io.BytesIO(body), len(body)),
+        "ResponseMetadata": {"HTTPStatusCode": 200},
+    }
+    if failed:
+        response["FunctionError"] = "Unhandled"
+    return AWSResponse("local://", 200, {}, None), response
+
+
+def _complete_token_once(context: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+    runtime = _active
+    token = context.get("local_params", {}).get("taskToken", "")
+    if runtime is None or runtime.claim_task_token(token):
+        return None
+    context["local_refused"] = True
+    return _client_error("TaskTimedOut", "Task Timed Out: the task already received its result.")
+
+
+def _release_token_if_refused(http_response: Any, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+    # Only an accepted result completes a token; a refused or failed call leaves it open.
+    if http_response.status_code >= 300 and not context.get("local_refused"):
+        _release_token(context)
+
+
+def _release_token(context: dict[str, Any], **_: Any) -> None:
+    runtime = _active
+    if runtime is not None:
+        runtime.release_task_token(context.get("local_params", {}).get("taskToken", ""))
+
+
+def _copy_to_outbox(http_response: Any, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+    runtime = _active
+    if runtime is None or http_response.status_code >= 300 or "MessageId" not in parsed:
+        return
+    runtime.outbox.record(context.get("local_params", {}), parsed["MessageId"])

@@ -1,0 +1,165 @@
+"""The API over local HTTP: each request becomes an API Gateway proxy event for the
+same API handler that runs in Lambda. Also serves the local outbox under `/_local/`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import uuid
+from html import escape
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
+
+if TYPE_CHECKING:
+    from .runtime import LocalRuntime
+
+# API Gateway refuses payloads over 10 MB before the function sees them.
+MAX_REQUEST_BYTES = 10 * 1024 * 1024
+
+
+def proxy_event(method: str, target: str, headers: dict[str, list[str]], body: bytes, source_ip: str) -> dict[str, Any]:
+    """An API Gateway REST (v1) Lambda proxy event for one HTTP request."""
+    parts = urlsplit(target)
+    query = parse_qs(parts.query, keep_blank_values=True)
+    try:
+        text, encoded = body.decode(), False
+    except UnicodeDecodeError:
+        text, encoded = base64.b64encode(body).decode(), True
+    request_id = str(uuid.uuid4())
+    return {
+        "resource": parts.path,
+        "path": parts.path,
+        "httpMethod": method,
+        "headers": {k: v[-1] for k, v in headers.items()},
+        "multiValueHeaders": headers,
+        "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
+        "multiValueQueryStringParameters": query or None,
+        "pathParameters": None,
+        "stageVariables": None,
+        "requestContext": {
+            "requestId": request_id,
+            "stage": "local",
+            "path": parts.path,
+            "httpMethod": method,
+            "resourcePath": parts.path,
+            "identity": {"sourceIp": source_ip},
+        },
+        "body": text if body else None,
+        "isBase64Encoded": encoded,
+    }
+
+
+class LocalHttpApi:
+    def __init__(self, runtime: LocalRuntime, host: str, port: int) -> None:
+        self._runtime = runtime
+        self._server = ThreadingHTTPServer((host, port), _handler_class(runtime))
+        self._server.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._server.serve_forever, name="supportflow-http", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def _handler_class(runtime: LocalRuntime) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "supportflow-local"
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+            return  # quiet: the demo prints its own story
+
+        def _headers(self) -> dict[str, list[str]]:
+            found: dict[str, list[str]] = {}
+            for key, value in self.headers.items():
+                found.setdefault(key, []).append(value)
+            return found
+
+        def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
+            self.send_response(status)
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        def _dispatch(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > MAX_REQUEST_BYTES:
+                self.close_connection = True
+                body = json.dumps({"error": "payload_too_large", "message": "The request is larger than 10 MB."})
+                return self._send(413, {"Content-Type": "application/json"}, body.encode())
+            raw = self.rfile.read(length) if length else b""
+            path = urlsplit(self.path).path
+            if path.startswith("/_local/") or path == "/":
+                return self._local(path)
+            event = proxy_event(self.command, self.path, self._headers(), raw, self.client_address[0])
+            result, failed = runtime.invoke_function(runtime.function_named("ticketing.handlers.api"), event)
+            if failed:
+                body = json.dumps({"error": "internal_error", "message": "The API function failed; see the server log."})
+                print(f"API function error: {result.get('errorType')}: {result.get('errorMessage')}")
+                return self._send(502, {"Content-Type": "application/json"}, body.encode())
+            headers = {k: v for k, v in (result.get("headers") or {}).items()}
+            for key, values in (result.get("multiValueHeaders") or {}).items():
+                headers[key] = ", ".join(values)
+            payload = result.get("body") or ""
+            data = base64.b64decode(payload) if result.get("isBase64Encoded") else payload.encode()
+            self._send(int(result["statusCode"]), headers, data)
+
+        def _local(self, path: str) -> None:
+            if self.command != "GET":
+                return self._send(405, {"Content-Type": "text/plain"}, b"GET only")
+            outbox = runtime.outbox.emails()
+            if path == "/_local/outbox":
+                body = json.dumps([e.model_dump(mode="json") for e in outbox], indent=2)
+                return self._send(200, {"Content-Type": "application/json"}, body.encode())
+            if path == "/_local/mail" or path == "/":
+                return self._send(200, {"Content-Type": "text/html; charset=utf-8"}, _outbox_page(runtime).encode())
+            if path.startswith("/_local/mail/"):
+                email = runtime.outbox.find(path.rsplit("/", 1)[-1])
+                if email is not None:
+                    return self._send(200, {"Content-Type": "text/html; charset=utf-8"}, email.html.encode())
+            self._send(404, {"Content-Type": "application/json"}, b'{"error":"not_found","message":"No such local page."}')
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _dispatch
+
+    return Handler
+
+
+def _outbox_page(runtime: LocalRuntime) -> str:
+    rows = "".join(
+        f"<tr><td>{e.sent_at:%H:%M:%S}</td><td>{escape(', '.join(e.to))}</td>"
+        f"<td><a href='/_local/mail/{escape(e.message_id, quote=True)}'>{escape(e.subject)}</a></td>"
+        f"<td>{escape(e.kind)}</td></tr>"
+        for e in reversed(runtime.outbox.emails())
+    )
+    empty = "" if rows else "<tr><td colspan='4'>No email yet. Submit a ticket.</td></tr>"
+    base = escape(runtime.base_url)
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>supportflow local outbox</title>"
+        "<style>body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:900px;margin:32px auto;"
+        "padding:0 16px;color:#1f2933}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #d9e2ec;"
+        "padding:8px;text-align:left}pre{background:#f0f4f8;padding:12px;overflow:auto}</style></head><body>"
+        "<h1>supportflow: local outbox</h1>"
+        "<p>Emails the local stack sent through SES (moto). Open one and follow its links. "
+        "JSON: <a href='/_local/outbox'>/_local/outbox</a></p>"
+        f"<table><tr><th>Sent</th><th>To</th><th>Subject</th><th>Kind</th></tr>{rows}{empty}</table>"
+        "<h2>Submit a ticket</h2>"
+        f"<pre>curl -s -X POST {base}/tickets -H 'Content-Type: application/json' \\\n"
+        "  -d '{\"customer_id\": \"cust-42\", \"customer_email\": \"jo@example.com\", "
+        "\"description\": \"My internet connection keeps dropping every few minutes.\"}'</pre>"
+        "</body></html>"
+    )
