@@ -20,6 +20,7 @@ from ..domain.models import (
     StepResult,
     Ticket,
     TicketRequest,
+    TicketState,
     utc_now,
 )
 from ..wiring import Services
@@ -57,6 +58,19 @@ class CheckpointSummary(BaseModel):
     sequence: int
     state: str
     created_at: datetime
+    note: str = ""
+
+    @staticmethod
+    def of(checkpoint: Checkpoint) -> CheckpointSummary:
+        results = checkpoint.data.step_results
+        note = ""
+        if checkpoint.state is TicketState.EXECUTING and results:
+            note = f"{results[-1].action_id} {results[-1].status}"
+        elif checkpoint.data.decision is not None and checkpoint.state is not TicketState.COMPLETED:
+            note = f"{checkpoint.data.decision.outcome} by {checkpoint.data.decision.decided_by}"
+        return CheckpointSummary(
+            sequence=checkpoint.sequence, state=checkpoint.state.value, created_at=checkpoint.created_at, note=note
+        )
 
 
 class ApprovalSummary(BaseModel):
@@ -111,7 +125,7 @@ def ticket_view(services: Services, ticket_id: str) -> TicketView:
         decision=data.decision if data else None,
         step_results=data.step_results if data else [],
         failure=data.failure if data else None,
-        checkpoints=[CheckpointSummary(sequence=c.sequence, state=c.state.value, created_at=c.created_at) for c in history],
+        checkpoints=[CheckpointSummary.of(c) for c in history],
         workflow=WorkflowSummary(
             status=execution["status"], started_at=execution["startDate"], stopped_at=execution.get("stopDate")
         ),

@@ -1,0 +1,50 @@
+"""The `supportflow` command: `demo` runs the story end to end; `serve` keeps the stack up."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+
+
+def _serve(host: str, port: int) -> int:
+    from .runtime import LocalRuntime
+
+    with LocalRuntime(host=host, port=port) as runtime:
+        base = runtime.base_url
+        print(f"supportflow is serving the local stack at {base}")
+        print(f"  POST {base}/tickets                 submit a ticket (JSON)")
+        print(f"  GET  {base}/tickets/<ticket_id>     ticket status")
+        print(f"  GET  {base}/approvals/<ticket_id>?token=…  approval page (link from the email)")
+        print(f"  GET  {base}/_local/mail             the outbox, readable, links clickable")
+        print(f"  GET  {base}/_local/outbox           the outbox as JSON")
+        print("Press Ctrl-C to stop.", flush=True)
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            stop.wait()
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+    parser = argparse.ArgumentParser(prog="supportflow", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("demo", help="run an approved and a rejected ticket end to end, printing each step")
+    serve = commands.add_parser("serve", help="run the local stack and its HTTP API until stopped")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args(argv)
+    if args.command == "demo":
+        from .demo import run_demo
+
+        return run_demo(lambda line="": print(line, flush=True))
+    return _serve(args.host, args.port)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

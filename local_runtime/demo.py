@@ -1,0 +1,149 @@
+"""`supportflow demo`: the seed's story, end to end, printed as it happens.
+
+Everything goes through the same doors a person would use: the API over HTTP,
+the approval email from the outbox, the link in it (GET the page, then POST the
+decision), and the ticket's status over HTTP.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Any
+
+from .http_client import ApiClient, approval_link
+from .runtime import LocalRuntime
+
+INTERNET_TICKET = {
+    "customer_id": "cust-1001",
+    "customer_email": "alex@example.com",
+    "subject": "",
+    "description": "My internet connection keeps dropping every few minutes. It's affecting my work calls.",
+}
+LOGIN_TICKET = {
+    "customer_id": "cust-2002",
+    "customer_email": "sam@example.com",
+    "subject": "",
+    "description": "I can't log in to the app since this morning; it says my password is wrong.",
+}
+
+
+class Story:
+    def __init__(self, runtime: LocalRuntime, out: Any = print) -> None:
+        self.rt = runtime
+        self.api = ApiClient(runtime.base_url)
+        self.say = out
+        self.t0 = time.perf_counter()
+        self.seen: set[tuple[str, int]] = set()
+
+    def step(self, text: str) -> None:
+        self.say(f"[{time.perf_counter() - self.t0:6.2f}s] {text}")
+
+    def follow_until(self, ticket_id: str, states: set[str], timeout: float = 30.0) -> dict[str, Any]:
+        """Poll the ticket over HTTP, printing each state it passes through."""
+        deadline = time.monotonic() + timeout
+        while True:
+            view = self.api.ticket(ticket_id).json()
+            for checkpoint in view["checkpoints"]:
+                key = (ticket_id, checkpoint["sequence"])
+                if key not in self.seen:
+                    self.seen.add(key)
+                    self.step(f"    checkpoint #{checkpoint['sequence']} saved: {_describe(checkpoint)}")
+            if view["state"] in states:
+                return dict(view)
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{ticket_id} stayed {view['state']}")
+            time.sleep(0.05)
+
+    def approval_email(self, ticket_id: str) -> dict[str, Any]:
+        for _ in range(400):
+            for email in self.api.outbox():
+                if ticket_id in email["subject"] and email["kind"] == "approval-request":
+                    return email
+            time.sleep(0.05)
+        raise TimeoutError(f"no approval email for {ticket_id}")
+
+    def run_ticket(self, ticket: dict[str, Any], decision: str, comment: str) -> str:
+        self.step(f"Customer {ticket['customer_id']} submits over HTTP: \"{ticket['description']}\"")
+        reply = self.api.submit(ticket)
+        accepted = reply.json()
+        ticket_id = accepted["ticket_id"]
+        self.step(f"POST /tickets -> {reply.status} {accepted['state']}, ticket {ticket_id}")
+
+        view = self.follow_until(ticket_id, {"AWAITING_APPROVAL", "FAILED"})
+        analysis, plan = view["analysis"], view["plan"]
+        self.step(f"Analysis: category {analysis['category']}, severity {analysis['severity']} ({analysis['source']})")
+        self.say(f"           {analysis['explanation']}")
+        self.step("Proposed resolution:")
+        for i, s in enumerate(plan["steps"], 1):
+            self.say(f"           {i}. {s['title']}  [{s['action_id']}]")
+        self.say(f"           plan hash {view['plan_hash'][:16]}…")
+
+        email = self.approval_email(ticket_id)
+        link = approval_link(email)
+        self.step(f"Approval email to {', '.join(email['to'])}: \"{email['subject']}\"")
+        self.say(f"           link: {link[:100]}…")
+
+        page = self.api.open_page(link)
+        still = self.api.ticket(ticket_id).json()["state"]
+        self.step(f"Approver opens the link: GET -> {page.status}, page shows the plan; ticket still {still}")
+        answer = self.api.post_decision(link, decision, comment)
+        self.step(f"Approver clicks {decision.capitalize()}: POST -> {answer.status}")
+        again = self.api.post_decision(link, "approve" if decision == "reject" else "reject", accept="application/json")
+        self.step(f"A second click on the same link: POST -> {again.status} {again.json()['message']}")
+
+        final = self.follow_until(ticket_id, {"COMPLETED", "REJECTED", "FAILED", "EXPIRED"})
+        if final["decision"] and final["decision"]["outcome"] == "approved":
+            approved = final["decision"]["plan_hash"]
+            verdict = "matches" if approved == final["plan_hash"] else "DOES NOT MATCH"
+            self.step(
+                f"Workflow resumed: Execute resolution loaded the latest checkpoint; approved plan hash "
+                f"{approved[:16]}… {verdict} the checkpoint's plan; ran {len(final['step_results'])} steps:"
+            )
+        for result in final["step_results"]:
+            self.step(f"    {result['action_id']}: {result['status']} ({result['detail']})")
+        self.step(f"Ticket {ticket_id} ended {final['state']}")
+        self.print_trail(ticket_id, final)
+        return str(final["state"])
+
+    def print_trail(self, ticket_id: str, view: dict[str, Any]) -> None:
+        self.say("           Checkpoint trail (AgentCore Memory):")
+        for c in view["checkpoints"]:
+            self.say(f"             #{c['sequence']:<2} {_describe(c):<58} {c['created_at']}")
+        self.say("           Step Functions execution history:")
+        events = self.rt.history(ticket_id)
+        start: datetime = events[0]["timestamp"]
+        entered: dict[str, datetime] = {}
+        for event in events:
+            details = event.get("stateEnteredEventDetails") or event.get("stateExitedEventDetails")
+            if not details:
+                continue
+            name = details["name"]
+            if event["type"].endswith("StateEntered"):
+                entered[name] = event["timestamp"]
+            else:
+                took = (event["timestamp"] - entered.get(name, event["timestamp"])).total_seconds() * 1000
+                at = (entered.get(name, start) - start).total_seconds() * 1000
+                self.say(f"             +{at:8.1f} ms  {name:<20} {took:8.1f} ms")
+        self.say(f"             execution: {events[-1]['type']}")
+
+
+def _describe(checkpoint: dict[str, Any]) -> str:
+    note = checkpoint.get("note")
+    return f"{checkpoint['state']} ({note})" if note else str(checkpoint["state"])
+
+
+def run_demo(out: Any = print) -> int:
+    out("supportflow demo: the ticket workflow on this machine (moto, no AWS account)")
+    started = time.perf_counter()
+    with LocalRuntime() as runtime:
+        out(f"Local stack up in {time.perf_counter() - started:.1f}s at {runtime.base_url}\n")
+        story = Story(runtime, out)
+        out("=== Ticket 1: approved ===")
+        first = story.run_ticket(INTERNET_TICKET, "approve", "Go ahead.")
+        out("\n=== Ticket 2: rejected ===")
+        second = story.run_ticket(LOGIN_TICKET, "reject", "Account changes need a call with the customer first.")
+        outcome_ok = first == "COMPLETED" and second == "REJECTED"
+        out(f"\nTicket 1 {first} (expected COMPLETED), ticket 2 {second} (expected REJECTED): {'OK' if outcome_ok else 'WRONG'}")
+        out(f"Outbox: {len(runtime.outbox.emails())} emails sent.")
+    return 0 if outcome_ok else 1
