@@ -1,0 +1,85 @@
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from ticketing.domain.approval_link import ApprovalLinkSigner, _b64, _unb64
+from ticketing.domain.errors import ApprovalLinkExpired, ApprovalLinkInvalid
+
+KEY = b"k" * 48
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+TICKET = "tkt-20261125-0123456789ab"
+
+
+def issue(signer: ApprovalLinkSigner | None = None, **overrides) -> str:
+    claims = {"ticket_id": TICKET, "checkpoint_hash": "c" * 64, "plan_hash": "p" * 64, "expires_at": NOW + timedelta(hours=72)}
+    claims.update(overrides)
+    return (signer or ApprovalLinkSigner(KEY)).issue(**claims)
+
+
+def test_a_fresh_token_verifies_and_carries_its_claims():
+    claims = ApprovalLinkSigner(KEY).verify(issue(), ticket_id=TICKET, now=NOW)
+    assert (claims.ticket_id, claims.plan_hash, claims.checkpoint_hash) == (TICKET, "p" * 64, "c" * 64)
+
+
+def test_the_token_carries_only_its_claims_and_no_task_token():
+    token = issue()
+    claims = json.loads(_unb64(token.split(".")[0]))
+    assert set(claims) == {"v", "ticket_id", "checkpoint_hash", "plan_hash", "purpose", "expires_at"}
+    assert len(token) < 400
+
+
+@pytest.mark.parametrize("position", [0, 10, -1, -10])
+def test_any_altered_character_is_refused(position):
+    token = issue()
+    flipped = "A" if token[position] != "A" else "B"
+    altered = token[:position] + flipped + token[position + 1 :] if position != -1 else token[:-1] + flipped
+    with pytest.raises(ApprovalLinkInvalid):
+        ApprovalLinkSigner(KEY).verify(altered, ticket_id=TICKET, now=NOW)
+
+
+def test_a_truncated_token_is_refused():
+    token = issue()
+    for cut in (token[:-5], token.split(".")[0], "", "."):
+        with pytest.raises(ApprovalLinkInvalid):
+            ApprovalLinkSigner(KEY).verify(cut, ticket_id=TICKET, now=NOW)
+
+
+def test_claims_rewritten_without_the_key_are_refused():
+    payload, mac = issue().split(".")
+    forged_claims = _unb64(payload).replace(b'"p', b'"q', 1)
+    with pytest.raises(ApprovalLinkInvalid):
+        ApprovalLinkSigner(KEY).verify(f"{_b64(forged_claims)}.{mac}", ticket_id=TICKET, now=NOW)
+
+
+def test_a_token_signed_with_another_key_is_refused():
+    with pytest.raises(ApprovalLinkInvalid):
+        ApprovalLinkSigner(KEY).verify(issue(ApprovalLinkSigner(b"x" * 48)), ticket_id=TICKET, now=NOW)
+
+
+def test_a_token_for_another_ticket_is_refused():
+    with pytest.raises(ApprovalLinkInvalid):
+        ApprovalLinkSigner(KEY).verify(issue(), ticket_id="tkt-20261125-ffffffffffff", now=NOW)
+
+
+def test_an_expired_token_is_refused_as_expired():
+    token = issue(expires_at=NOW + timedelta(seconds=1))
+    ApprovalLinkSigner(KEY).verify(token, ticket_id=TICKET, now=NOW)
+    with pytest.raises(ApprovalLinkExpired):
+        ApprovalLinkSigner(KEY).verify(token, ticket_id=TICKET, now=NOW + timedelta(seconds=1))
+
+
+def test_an_expired_forgery_is_reported_as_forged_not_expired():
+    token = issue(ApprovalLinkSigner(b"x" * 48), expires_at=NOW - timedelta(days=1))
+    with pytest.raises(ApprovalLinkInvalid):
+        ApprovalLinkSigner(KEY).verify(token, ticket_id=TICKET, now=NOW)
+
+
+def test_the_plan_hash_is_bound_into_the_signature():
+    one, other = issue(plan_hash="1" * 64), issue(plan_hash="2" * 64)
+    assert one.split(".")[1] != other.split(".")[1]
+
+
+def test_a_short_key_is_rejected():
+    with pytest.raises(ValueError):
+        ApprovalLinkSigner(b"short")

@@ -1,0 +1,72 @@
+from ticketing.domain.models import Category, Severity
+from ticketing.domain.triage import analyze_ticket, find_cues
+
+from ..conftest import make_ticket
+
+
+def triage(text: str, subject: str = ""):
+    return analyze_ticket(make_ticket(text, subject=subject))
+
+
+def test_seed_story_is_a_network_issue_of_medium_severity():
+    result = triage("My internet connection keeps dropping every few minutes. It's affecting my work calls.")
+    assert (result.category, result.severity) == (Category.NETWORK, Severity.MEDIUM)
+    assert {"internet", "connection", "dropping"} <= set(result.signals)
+
+
+def test_cant_log_in_to_the_app_is_an_account_issue_not_software():
+    result = triage("I can't log in to the app")
+    assert result.category is Category.ACCOUNT
+    assert "'log in' +3" in result.explanation and "software 2" in result.explanation
+
+
+def test_download_is_not_down():
+    result = triage("How do I download the new version of the client?")
+    assert result.severity is not Severity.HIGH
+    assert "down" not in result.signals
+
+
+def test_down_as_a_word_is_high_severity():
+    assert triage("The whole office network is down").severity is Severity.HIGH
+
+
+def test_words_inside_other_words_do_not_match():
+    # "app" inside "happy", "lan" inside "plan", "fan" inside "fantastic"
+    result = triage("I am happy with the plan, it was fantastic")
+    assert result.category is Category.GENERAL
+    assert result.signals == []
+
+
+def test_every_category_is_scored_and_the_highest_wins():
+    result = triage("My laptop battery will not charge and the charger is hot")
+    assert result.category is Category.HARDWARE
+    for other in ("network 0", "software 0", "account 0"):
+        assert other in result.explanation
+
+
+def test_a_negated_cue_does_not_count():
+    assert find_cues("This is not a network problem", {"network": 3}) == []
+    assert find_cues("The network is slow", {"network": 3}) != []
+
+
+def test_cannot_is_a_symptom_not_a_negation():
+    assert triage("I cannot sign in to my account").category is Category.ACCOUNT
+
+
+def test_no_cue_gives_general_with_default_severity_and_says_so():
+    result = triage("Hello, something is odd.")
+    assert (result.category, result.severity) == (Category.GENERAL, Severity.MEDIUM)
+    assert "no category cue" in result.explanation and "default" in result.explanation
+
+
+def test_low_severity_cues():
+    assert triage("Minor question: how do I change my profile picture? No rush.").severity is Severity.LOW
+
+
+def test_summary_prefers_subject_then_first_sentence():
+    assert triage("Printer jams. Again.", subject="Printer jam").summary == "Printer jam"
+    assert triage("Printer jams. Again.").summary == "Printer jams."
+
+
+def test_source_is_rules():
+    assert triage("wifi drops").source == "rules"
