@@ -13,6 +13,9 @@ STACK_NAME = "Supportflow"
 
 def build_app(context: dict[str, object] | None = None, outdir: str | None = None) -> cdk.App:
     app = cdk.App(context=context or {}, outdir=outdir)
+    if app.node.try_get_context("bundling") == "off":
+        # `-c bundling=off`: stage function code as-is, no pip (offline synth, tests).
+        app.node.set_context("aws:cdk:bundling-stacks", [])
     SupportflowStack(
         app,
         STACK_NAME,

@@ -50,7 +50,7 @@ def _html(status: int, body: str) -> Response[str]:
 
 
 def _header(name: str) -> str:
-    return app.current_event.get_header_value(name, default_value="", case_sensitive=False) or ""
+    return app.current_event.headers.get(name) or ""
 
 
 def _wants_html() -> bool:

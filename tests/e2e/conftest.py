@@ -1,0 +1,50 @@
+"""One local stack (moto + handlers + HTTP) shared by the end-to-end tests of a session."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from local_runtime.http_client import ApiClient, approval_link
+from local_runtime.runtime import LocalRuntime
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[LocalRuntime]:
+    with LocalRuntime() as runtime:
+        yield runtime
+
+
+@pytest.fixture
+def api(stack: LocalRuntime) -> ApiClient:
+    return ApiClient(stack.base_url)
+
+
+def wait_for_state(api: ApiClient, ticket_id: str, states: set[str], timeout: float = 30) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        view = api.ticket(ticket_id).json()
+        if view["state"] in states:
+            return dict(view)
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{ticket_id} is {view['state']}, expected one of {states}")
+        time.sleep(0.02)
+
+
+def emails_for(api: ApiClient, ticket_id: str, kind: str) -> list[dict[str, Any]]:
+    return [e for e in api.outbox() if ticket_id in e["subject"] and e["kind"] == kind]
+
+
+def submit_and_wait_for_link(api: ApiClient, description: str = "My wifi keeps dropping every few minutes.") -> tuple[str, str]:
+    reply = api.submit({"customer_id": "cust-e2e", "customer_email": "e2e@example.com", "description": description})
+    assert reply.status == 202, reply.text
+    ticket_id = reply.json()["ticket_id"]
+    wait_for_state(api, ticket_id, {"AWAITING_APPROVAL"})
+    deadline = time.monotonic() + 10
+    while not (found := emails_for(api, ticket_id, "approval-request")):
+        assert time.monotonic() < deadline, "no approval email"
+        time.sleep(0.02)
+    return ticket_id, approval_link(found[0])

@@ -1,0 +1,135 @@
+"""End to end over real HTTP: the synthesized state machine on moto, the handlers in-process."""
+
+from __future__ import annotations
+
+import json
+import threading
+from urllib.parse import urlsplit
+
+import pytest
+
+from .conftest import emails_for, submit_and_wait_for_link, wait_for_state
+
+pytestmark = pytest.mark.slow
+
+
+def test_approve_path_runs_the_plan_and_completes(api, stack):
+    ticket_id, link = submit_and_wait_for_link(api)
+    page = api.open_page(link)
+    assert page.status == 200 and "network.restart-router" in page.text and "Approve" in page.text
+    decided = api.post_decision(link, "approve", "go")
+    assert decided.status == 200 and "Approved" in decided.text
+    view = wait_for_state(api, ticket_id, {"COMPLETED"})
+    assert [c["state"] for c in view["checkpoints"]][:4] == ["ANALYZING", "FINDING_SOLUTION", "AWAITING_APPROVAL", "EXECUTING"]
+    assert view["checkpoints"][-1]["state"] == "COMPLETED"
+    assert [r["action_id"] for r in view["step_results"]] == [s["action_id"] for s in view["plan"]["steps"]]
+    assert view["decision"] == {**view["decision"], "outcome": "approved", "comment": "go", "plan_hash": view["plan_hash"]}
+    assert stack.wait_for_execution(ticket_id)["status"] == "SUCCEEDED"
+    assert emails_for(api, ticket_id, "completed")
+
+
+def test_reject_path_runs_nothing_and_tells_the_customer(api, stack):
+    ticket_id, link = submit_and_wait_for_link(api, "I can't log in to the app")
+    assert api.post_decision(link, "reject", "call them first").status == 200
+    view = wait_for_state(api, ticket_id, {"REJECTED"})
+    assert view["step_results"] == [] and view["decision"]["comment"] == "call them first"
+    assert stack.wait_for_execution(ticket_id)["status"] == "SUCCEEDED"
+    (notice,) = emails_for(api, ticket_id, "rejected")
+    assert notice["to"] == ["e2e@example.com"] and "call them first" in notice["text"]
+
+
+def test_invalid_ticket_input_gets_400_and_starts_no_execution(api, stack):
+    before = len(stack.sfn.list_executions(stateMachineArn=stack.state_machine_arn)["executions"])
+    for body in (b"{oops", json.dumps({"customer_id": "c"}).encode(), json.dumps({"customer_id": "c", "customer_email": "x@y.z", "description": ""}).encode()):
+        reply = api.request("POST", "/tickets", body, {"Content-Type": "application/json"})
+        assert reply.status == 400 and set(reply.json()) == {"error", "message"}
+    after = len(stack.sfn.list_executions(stateMachineArn=stack.state_machine_arn)["executions"])
+    assert after == before
+
+
+def test_forged_and_foreign_links_are_refused_and_change_nothing(api):
+    ticket_id, link = submit_and_wait_for_link(api)
+    other_id, other_link = submit_and_wait_for_link(api)
+    forged = link[:-3] + ("AAA" if not link.endswith("AAA") else "BBB")
+    assert api.open_page(forged).status == 403
+    assert api.post_decision(forged, "approve").status == 403
+    foreign = other_link.replace(other_id, ticket_id)  # a real token, issued for another ticket
+    assert api.post_decision(foreign, "approve", accept="application/json").json()["error"] == "approval_link_invalid"
+    assert api.ticket(ticket_id).json()["state"] == "AWAITING_APPROVAL"
+    assert api.ticket(other_id).json()["state"] == "AWAITING_APPROVAL"
+    api.post_decision(link, "reject")
+    api.post_decision(other_link, "reject")
+
+
+def test_a_second_click_after_the_decision_is_409_and_changes_nothing(api):
+    ticket_id, link = submit_and_wait_for_link(api)
+    assert api.post_decision(link, "approve").status == 200
+    view = wait_for_state(api, ticket_id, {"COMPLETED"})
+    again = api.post_decision(link, "reject", accept="application/json")
+    assert again.status == 409 and again.json()["error"] == "already_decided"
+    assert "already approved" in again.json()["message"]
+    page = api.post_decision(link, "approve")
+    assert page.status == 409 and "Already decided" in page.text
+    assert api.ticket(ticket_id).json()["checkpoints"] == view["checkpoints"]
+
+
+def test_get_never_decides(api):
+    ticket_id, link = submit_and_wait_for_link(api)
+    for headers in ({"Accept": "text/html"}, {"Accept": "application/json"}, {}, {"Accept": "*/*", "User-Agent": "SafeLinks scanner"}):
+        assert api.request("GET", link, headers=headers).status == 200
+    api.request("HEAD", link)  # not a route of the API: answered without side effect
+    view = api.ticket(ticket_id).json()
+    assert view["state"] == "AWAITING_APPROVAL" and view["decision"] is None
+    assert api.post_decision(link, "approve").status == 200
+    wait_for_state(api, ticket_id, {"COMPLETED"})
+
+
+def test_approve_and_reject_racing_yield_exactly_one_decision(api, stack):
+    ticket_id, link = submit_and_wait_for_link(api)
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def click(decision: str) -> None:
+        reply = api.post_decision(link, decision, accept="application/json")
+        with lock:
+            statuses.append(reply.status)
+
+    threads = [threading.Thread(target=click, args=("approve" if i % 2 else "reject",)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses).count(200) == 1 and all(s == 409 for s in statuses if s != 200)
+    view = wait_for_state(api, ticket_id, {"COMPLETED", "REJECTED"})
+    decided = [c for c in view["checkpoints"] if c["state"] in ("EXECUTING", "REJECTED") and c["note"].startswith(("approved", "rejected"))]
+    assert len(decided) == 1
+    assert stack.wait_for_execution(ticket_id)["status"] == "SUCCEEDED"
+
+
+def test_the_ticket_status_never_shows_the_task_token(api):
+    ticket_id, link = submit_and_wait_for_link(api)
+    body = api.ticket(ticket_id).text
+    assert "task_token" not in body and "taskToken" not in body
+    assert "token=" not in urlsplit(api.ticket(ticket_id).json()["checkpoints"][0]["state"]).query
+    api.post_decision(link, "reject")
+
+
+def test_a_failing_step_ends_failed_with_a_checkpoint_and_tells_operators(api, stack, monkeypatch):
+    monkeypatch.setenv("RESOLUTION_EXECUTOR", "no-such-executor")
+    ticket_id, link = submit_and_wait_for_link(api)
+    api.post_decision(link, "approve")
+    view = wait_for_state(api, ticket_id, {"FAILED"})
+    assert view["failure"]["error"] == "ValueError" and view["failure"]["failed_in"] == "AWAITING_APPROVAL"
+    assert stack.wait_for_execution(ticket_id)["status"] == "FAILED"
+    assert emails_for(api, ticket_id, "failed")[0]["to"] == ["operations@example.com"]
+
+
+def test_the_outbox_is_served_as_json_and_as_a_readable_page(api):
+    ticket_id, link = submit_and_wait_for_link(api)
+    (email,) = emails_for(api, ticket_id, "approval-request")
+    assert set(email) >= {"message_id", "to", "subject", "text", "html", "sent_at"}
+    page = api.request("GET", "/_local/mail", headers={"Accept": "text/html"})
+    assert page.status == 200 and f"/_local/mail/{email['message_id']}" in page.text
+    rendered = api.request("GET", f"/_local/mail/{email['message_id']}")
+    assert "Review and decide" in rendered.text
+    api.post_decision(link, "reject")

@@ -1,0 +1,122 @@
+"""The synthesized template: what `cdk deploy` would create."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from local_runtime.template import Resolver, functions, only_resource, resources_of_type
+
+pytestmark = pytest.mark.slow
+
+
+def definition(template: dict[str, Any]) -> dict[str, Any]:
+    refs = {k: k for k in template["Resources"]}
+    attributes = {(k, "Arn"): f"arn:{k}" for k in template["Resources"]}
+    _, resource = only_resource(template, "AWS::StepFunctions::StateMachine")
+    return json.loads(Resolver(refs, attributes).resolve(resource["Properties"]["DefinitionString"]))
+
+
+def test_the_state_machine_is_standard_and_reads_like_the_workflow(template):
+    _, resource = only_resource(template, "AWS::StepFunctions::StateMachine")
+    assert resource["Properties"].get("StateMachineType", "STANDARD") == "STANDARD"
+    states = definition(template)["States"]
+    assert definition(template)["StartAt"] == "Analyze issue"
+    assert states["Analyze issue"]["Next"] == "Find resolution"
+    assert states["Find resolution"]["Next"] == "Await approval"
+    assert states["Await approval"]["Next"] == "Approved?"
+    choice = states["Approved?"]
+    assert choice["Choices"][0]["Next"] == "Execute resolution" and choice["Default"] == "Record rejection"
+    assert states["Execute resolution"]["Next"] == "Completed"
+    assert states["Record rejection"]["Next"] == "Rejected"
+    assert states["Record expiry"]["Next"] == "Expired"
+    assert states["Handle failure"]["Next"] == "Failed"
+    assert {states[s]["Type"] for s in ("Completed", "Rejected")} == {"Succeed"}
+    assert {states[s]["Type"] for s in ("Expired", "Failed")} == {"Fail"}
+
+
+def test_await_approval_waits_for_a_task_token_with_the_configured_timeout(template):
+    wait = definition(template)["States"]["Await approval"]
+    assert wait["Resource"] == "arn:aws:states:::lambda:invoke.waitForTaskToken"
+    assert wait["TimeoutSeconds"] == 72 * 3600
+    assert wait["Parameters"]["Payload"]["task_token.$"] == "$$.Task.Token"
+    assert wait["Catch"][0] == {"ErrorEquals": ["States.Timeout"], "ResultPath": "$.error", "Next": "Record expiry"}
+
+
+def test_the_timeout_comes_from_context():
+    from local_runtime.synth import synthesize
+
+    custom = synthesize({"approval_timeout_seconds": 600})
+    assert definition(custom)["States"]["Await approval"]["TimeoutSeconds"] == 600
+
+
+def test_every_task_retries_then_goes_to_handle_failure(template):
+    states = definition(template)["States"]
+    for name in ("Analyze issue", "Find resolution", "Await approval", "Execute resolution", "Record rejection", "Record expiry"):
+        retry = states[name]["Retry"]
+        assert retry[0]["MaxAttempts"] == 0 and "PlanNotApproved" in retry[0]["ErrorEquals"]
+        assert retry[-1]["ErrorEquals"] == ["States.ALL"] and retry[-1]["MaxAttempts"] == 3
+        assert states[name]["Catch"][-1]["Next"] == "Handle failure"
+    assert states["Handle failure"]["Catch"][0]["Next"] == "Failed"
+
+
+def test_the_memory_keeps_events_for_the_configured_days(template):
+    _, memory = only_resource(template, "AWS::BedrockAgentCore::Memory")
+    assert memory["Properties"]["EventExpiryDuration"] == 90
+
+
+def test_api_routes(template):
+    resources = resources_of_type(template, "AWS::ApiGateway::Resource")
+    methods = resources_of_type(template, "AWS::ApiGateway::Method")
+    paths = {}
+    for logical_id, resource in resources.items():
+        parent = resource["Properties"]["ParentId"]
+        prefix = "" if "Fn::GetAtt" in parent else paths.get(parent["Ref"], "?")
+        paths[logical_id] = f"{prefix}/{resource['Properties']['PathPart']}"
+    # resolve parents defined after children
+    for logical_id, resource in resources.items():
+        parent = resource["Properties"]["ParentId"]
+        if "Ref" in parent:
+            paths[logical_id] = f"{paths[parent['Ref']]}/{resource['Properties']['PathPart']}"
+    routes = {(m["Properties"]["HttpMethod"], paths[m["Properties"]["ResourceId"]["Ref"]]) for m in methods.values()}
+    assert routes == {
+        ("POST", "/tickets"),
+        ("GET", "/tickets/{ticket_id}"),
+        ("GET", "/approvals/{ticket_id}"),
+        ("POST", "/approvals/{ticket_id}"),
+    }
+    for method in methods.values():
+        assert method["Properties"]["Integration"]["Type"] == "AWS_PROXY"
+
+
+def test_each_function_has_its_handler_and_environment(template):
+    by_handler = {f.handler: f.environment for f in functions(template)}
+    assert set(by_handler) == {
+        "ticketing.handlers.analyze.handler",
+        "ticketing.handlers.find_resolution.handler",
+        "ticketing.handlers.request_approval.handler",
+        "ticketing.handlers.execute.handler",
+        "ticketing.handlers.close_ticket.handler",
+        "ticketing.handlers.api.handler",
+    }
+    for env in by_handler.values():
+        assert env["MEMORY_ID"] == {"Fn::GetAtt": [env["MEMORY_ID"]["Fn::GetAtt"][0], "MemoryId"]}
+        assert "PUBLIC_BASE_URL" in env and env["APPROVER_EMAIL"] == "approver@example.com"
+    api_env = by_handler["ticketing.handlers.api.handler"]
+    assert "Ref" in api_env["STATE_MACHINE_ARN"] and "Ref" in api_env["SIGNING_SECRET_ARN"]
+    assert "SIGNING_SECRET_ARN" in by_handler["ticketing.handlers.request_approval.handler"]
+    assert "STATE_MACHINE_ARN" not in by_handler["ticketing.handlers.analyze.handler"]
+    for resource in resources_of_type(template, "AWS::Lambda::Function").values():
+        assert resource["Properties"]["Runtime"] == "python3.13"
+
+
+def test_only_the_api_function_may_answer_the_waiting_task(template):
+    allowed = []
+    for logical_id, policy in resources_of_type(template, "AWS::IAM::Policy").items():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            if "states:SendTaskSuccess" in actions:
+                allowed.append(logical_id)
+    assert len(allowed) == 1 and allowed[0].startswith("ApiFunction")
