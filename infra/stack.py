@@ -8,10 +8,10 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ses as ses
 from constructs import Construct
 
-from .config import StackConfig
 from .components.api import STAGE, TicketApi
 from .components.functions import build_functions
 from .components.workflow import TicketWorkflow
+from .config import StackConfig
 
 
 class SupportflowStack(Stack):
@@ -60,7 +60,13 @@ class SupportflowStack(Stack):
         )
         state_machine = workflow.state_machine
 
-        for step in (functions.analyze, functions.find_resolution, functions.request_approval, functions.execute, functions.close_ticket):
+        for step in (
+            functions.analyze,
+            functions.find_resolution,
+            functions.request_approval,
+            functions.execute,
+            functions.close_ticket,
+        ):
             memory.grant_write(step)
             memory.grant_read_short_term_memory(step)
         for mailing in (functions.request_approval, functions.execute, functions.close_ticket):

@@ -16,10 +16,12 @@ from __future__ import annotations
 import io
 import json
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ClientError
 from botocore.handlers import BUILTIN_HANDLERS
 from botocore.response import StreamingBody
 
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 _install_lock = threading.Lock()
 _installed = False
 _active: LocalRuntime | None = None
+_passthrough = threading.local()
 
 
 def activate(runtime: LocalRuntime | None) -> None:
@@ -93,13 +96,38 @@ def _invoke_in_process(context: dict[str, Any], **_: Any) -> tuple[AWSResponse, 
     return AWSResponse("local://", 200, {}, None), response
 
 
-def _complete_token_once(context: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+def _complete_token_once(context: dict[str, Any], model: Any, **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
     runtime = _active
-    token = context.get("local_params", {}).get("taskToken", "")
-    if runtime is None or runtime.claim_task_token(token):
+    if runtime is None or getattr(_passthrough, "on", False):
         return None
-    context["local_refused"] = True
-    return _client_error("TaskTimedOut", "Task Timed Out: the task already received its result.")
+    params = context.get("local_params", {})
+    if not runtime.claim_task_token(params.get("taskToken", "")):
+        context["local_refused"] = True
+        return _client_error("TaskTimedOut", "Task Timed Out: the task already received its result.")
+    context["local_refused"] = True  # answered here: the after-call hook must not release it again
+    try:
+        parsed = _call_moto_with_retry(runtime, model.name, params)
+    except ClientError as error:
+        runtime.release_task_token(params.get("taskToken", ""))
+        return AWSResponse(
+            "local://", error.response["ResponseMetadata"].get("HTTPStatusCode", 400), {}, None
+        ), error.response
+    return AWSResponse("local://", 200, {}, None), parsed
+
+
+def _call_moto_with_retry(runtime: LocalRuntime, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+    """moto 5.2.5 can raise AttributeError on SendTask* while another execution is starting; retry briefly."""
+    method = getattr(runtime.sfn, "send_task_success" if operation == "SendTaskSuccess" else "send_task_failure")
+    _passthrough.on = True
+    try:
+        for _ in range(100):
+            try:
+                return dict(method(**params))
+            except AttributeError:
+                time.sleep(0.01)
+        return dict(method(**params))
+    finally:
+        _passthrough.on = False
 
 
 def _release_token_if_refused(http_response: Any, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:

@@ -64,7 +64,7 @@ class Story:
         raise TimeoutError(f"no approval email for {ticket_id}")
 
     def run_ticket(self, ticket: dict[str, Any], decision: str, comment: str) -> str:
-        self.step(f"Customer {ticket['customer_id']} submits over HTTP: \"{ticket['description']}\"")
+        self.step(f'Customer {ticket["customer_id"]} submits over HTTP: "{ticket["description"]}"')
         reply = self.api.submit(ticket)
         accepted = reply.json()
         ticket_id = accepted["ticket_id"]
@@ -81,7 +81,7 @@ class Story:
 
         email = self.approval_email(ticket_id)
         link = approval_link(email)
-        self.step(f"Approval email to {', '.join(email['to'])}: \"{email['subject']}\"")
+        self.step(f'Approval email to {", ".join(email["to"])}: "{email["subject"]}"')
         self.say(f"           link: {link[:100]}…")
 
         page = self.api.open_page(link)
@@ -144,6 +144,7 @@ def run_demo(out: Any = print) -> int:
         out("\n=== Ticket 2: rejected ===")
         second = story.run_ticket(LOGIN_TICKET, "reject", "Account changes need a call with the customer first.")
         outcome_ok = first == "COMPLETED" and second == "REJECTED"
-        out(f"\nTicket 1 {first} (expected COMPLETED), ticket 2 {second} (expected REJECTED): {'OK' if outcome_ok else 'WRONG'}")
+        verdict = "OK" if outcome_ok else "WRONG"
+        out(f"\nTicket 1 {first} (expected COMPLETED), ticket 2 {second} (expected REJECTED): {verdict}")
         out(f"Outbox: {len(runtime.outbox.emails())} emails sent.")
     return 0 if outcome_ok else 1

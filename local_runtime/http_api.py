@@ -109,7 +109,9 @@ def _handler_class(runtime: LocalRuntime) -> type[BaseHTTPRequestHandler]:
             event = proxy_event(self.command, self.path, self._headers(), raw, self.client_address[0])
             result, failed = runtime.invoke_function(runtime.function_named("ticketing.handlers.api"), event)
             if failed:
-                body = json.dumps({"error": "internal_error", "message": "The API function failed; see the server log."})
+                body = json.dumps(
+                    {"error": "internal_error", "message": "The API function failed; see the server log."}
+                )
                 print(f"API function error: {result.get('errorType')}: {result.get('errorMessage')}")
                 return self._send(502, {"Content-Type": "application/json"}, body.encode())
             headers = {k: v for k, v in (result.get("headers") or {}).items()}
@@ -132,7 +134,9 @@ def _handler_class(runtime: LocalRuntime) -> type[BaseHTTPRequestHandler]:
                 email = runtime.outbox.find(path.rsplit("/", 1)[-1])
                 if email is not None:
                     return self._send(200, {"Content-Type": "text/html; charset=utf-8"}, email.html.encode())
-            self._send(404, {"Content-Type": "application/json"}, b'{"error":"not_found","message":"No such local page."}')
+            self._send(
+                404, {"Content-Type": "application/json"}, b'{"error":"not_found","message":"No such local page."}'
+            )
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _dispatch
 
@@ -159,7 +163,7 @@ def _outbox_page(runtime: LocalRuntime) -> str:
         f"<table><tr><th>Sent</th><th>To</th><th>Subject</th><th>Kind</th></tr>{rows}{empty}</table>"
         "<h2>Submit a ticket</h2>"
         f"<pre>curl -s -X POST {base}/tickets -H 'Content-Type: application/json' \\\n"
-        "  -d '{\"customer_id\": \"cust-42\", \"customer_email\": \"jo@example.com\", "
-        "\"description\": \"My internet connection keeps dropping every few minutes.\"}'</pre>"
+        '  -d \'{"customer_id": "cust-42", "customer_email": "jo@example.com", '
+        '"description": "My internet connection keeps dropping every few minutes."}\'</pre>'
         "</body></html>"
     )

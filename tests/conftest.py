@@ -13,7 +13,9 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 from ticketing.domain.models import Ticket  # noqa: E402
 
 
-def make_ticket(description: str = "My internet connection keeps dropping every few minutes.", **overrides: Any) -> Ticket:
+def make_ticket(
+    description: str = "My internet connection keeps dropping every few minutes.", **overrides: Any
+) -> Ticket:
     values: dict[str, Any] = {
         "ticket_id": "tkt-20261125-0123456789ab",
         "customer_id": "cust-1",

@@ -14,7 +14,10 @@ from ..bundling import LAMBDA_RUNTIME, function_code
 HANDLERS = {
     "Analyze": ("ticketing.handlers.analyze.handler", "Analyze issue: triage category and severity"),
     "FindResolution": ("ticketing.handlers.find_resolution.handler", "Find resolution: plan from the catalog"),
-    "RequestApproval": ("ticketing.handlers.request_approval.handler", "Await approval: checkpoint and email a signed link"),
+    "RequestApproval": (
+        "ticketing.handlers.request_approval.handler",
+        "Await approval: checkpoint and email a signed link",
+    ),
     "Execute": ("ticketing.handlers.execute.handler", "Execute resolution: run exactly the approved plan"),
     "CloseTicket": ("ticketing.handlers.close_ticket.handler", "Close a ticket as rejected, expired or failed"),
     "Api": ("ticketing.handlers.api.handler", "HTTP API: tickets and approvals"),

@@ -62,8 +62,15 @@ class TicketWorkflow(Construct):
             _retry(task, retry_interval_seconds)
             return task
 
-        failed = sfn.Fail(self, "Failed", error="Ticket.Failed", cause="The workflow failed; see the FAILED checkpoint.")
-        handle_failure = step("Handle failure", functions.close_ticket, {"outcome": "FAILED", "error": sfn.JsonPath.object_at("$.error")}, sfn.JsonPath.DISCARD)
+        failed = sfn.Fail(
+            self, "Failed", error="Ticket.Failed", cause="The workflow failed; see the FAILED checkpoint."
+        )
+        handle_failure = step(
+            "Handle failure",
+            functions.close_ticket,
+            {"outcome": "FAILED", "error": sfn.JsonPath.object_at("$.error")},
+            sfn.JsonPath.DISCARD,
+        )
         handle_failure.add_catch(failed, errors=[sfn.Errors.ALL], result_path="$.closing_error")
         handle_failure.next(failed)
 
@@ -73,7 +80,12 @@ class TicketWorkflow(Construct):
 
         analyze = guarded(step("Analyze issue", functions.analyze, {}, "$.analysis"))
         find_resolution = guarded(
-            step("Find resolution", functions.find_resolution, {"analysis": sfn.JsonPath.object_at("$.analysis")}, "$.plan")
+            step(
+                "Find resolution",
+                functions.find_resolution,
+                {"analysis": sfn.JsonPath.object_at("$.analysis")},
+                "$.plan",
+            )
         )
 
         await_approval = tasks.LambdaInvoke(
@@ -94,23 +106,45 @@ class TicketWorkflow(Construct):
             result_path="$.decision",
         )
         _retry(await_approval, retry_interval_seconds)
-        record_expiry = guarded(step("Record expiry", functions.close_ticket, {"outcome": "EXPIRED"}, sfn.JsonPath.DISCARD))
+        record_expiry = guarded(
+            step("Record expiry", functions.close_ticket, {"outcome": "EXPIRED"}, sfn.JsonPath.DISCARD)
+        )
         await_approval.add_catch(record_expiry, errors=[sfn.Errors.TIMEOUT], result_path="$.error")
         guarded(await_approval)
 
         execute = guarded(
-            step("Execute resolution", functions.execute, {"decision": sfn.JsonPath.object_at("$.decision")}, "$.execution")
+            step(
+                "Execute resolution",
+                functions.execute,
+                {"decision": sfn.JsonPath.object_at("$.decision")},
+                "$.execution",
+            )
         )
         record_rejection = guarded(
-            step("Record rejection", functions.close_ticket, {"outcome": "REJECTED", "decision": sfn.JsonPath.object_at("$.decision")}, sfn.JsonPath.DISCARD)
+            step(
+                "Record rejection",
+                functions.close_ticket,
+                {"outcome": "REJECTED", "decision": sfn.JsonPath.object_at("$.decision")},
+                sfn.JsonPath.DISCARD,
+            )
         )
 
         approved = (
             sfn.Choice(self, "Approved?")
-            .when(sfn.Condition.string_equals("$.decision.outcome", "approved"), execute.next(sfn.Succeed(self, "Completed")))
+            .when(
+                sfn.Condition.string_equals("$.decision.outcome", "approved"),
+                execute.next(sfn.Succeed(self, "Completed")),
+            )
             .otherwise(record_rejection.next(sfn.Succeed(self, "Rejected")))
         )
-        record_expiry.next(sfn.Fail(self, "Expired", error="Ticket.ApprovalExpired", cause="No decision arrived before the approval timeout."))
+        record_expiry.next(
+            sfn.Fail(
+                self,
+                "Expired",
+                error="Ticket.ApprovalExpired",
+                cause="No decision arrived before the approval timeout.",
+            )
+        )
 
         definition = analyze.next(find_resolution).next(await_approval).next(approved)
         self.state_machine = sfn.StateMachine(

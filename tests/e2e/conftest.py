@@ -38,7 +38,9 @@ def emails_for(api: ApiClient, ticket_id: str, kind: str) -> list[dict[str, Any]
     return [e for e in api.outbox() if ticket_id in e["subject"] and e["kind"] == kind]
 
 
-def submit_and_wait_for_link(api: ApiClient, description: str = "My wifi keeps dropping every few minutes.") -> tuple[str, str]:
+def submit_and_wait_for_link(
+    api: ApiClient, description: str = "My wifi keeps dropping every few minutes."
+) -> tuple[str, str]:
     reply = api.submit({"customer_id": "cust-e2e", "customer_email": "e2e@example.com", "description": description})
     assert reply.status == 202, reply.text
     ticket_id = reply.json()["ticket_id"]

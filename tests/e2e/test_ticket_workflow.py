@@ -20,10 +20,20 @@ def test_approve_path_runs_the_plan_and_completes(api, stack):
     decided = api.post_decision(link, "approve", "go")
     assert decided.status == 200 and "Approved" in decided.text
     view = wait_for_state(api, ticket_id, {"COMPLETED"})
-    assert [c["state"] for c in view["checkpoints"]][:4] == ["ANALYZING", "FINDING_SOLUTION", "AWAITING_APPROVAL", "EXECUTING"]
+    assert [c["state"] for c in view["checkpoints"]][:4] == [
+        "ANALYZING",
+        "FINDING_SOLUTION",
+        "AWAITING_APPROVAL",
+        "EXECUTING",
+    ]
     assert view["checkpoints"][-1]["state"] == "COMPLETED"
     assert [r["action_id"] for r in view["step_results"]] == [s["action_id"] for s in view["plan"]["steps"]]
-    assert view["decision"] == {**view["decision"], "outcome": "approved", "comment": "go", "plan_hash": view["plan_hash"]}
+    assert view["decision"] == {
+        **view["decision"],
+        "outcome": "approved",
+        "comment": "go",
+        "plan_hash": view["plan_hash"],
+    }
     assert stack.wait_for_execution(ticket_id)["status"] == "SUCCEEDED"
     assert emails_for(api, ticket_id, "completed")
 
@@ -40,7 +50,11 @@ def test_reject_path_runs_nothing_and_tells_the_customer(api, stack):
 
 def test_invalid_ticket_input_gets_400_and_starts_no_execution(api, stack):
     before = len(stack.sfn.list_executions(stateMachineArn=stack.state_machine_arn)["executions"])
-    for body in (b"{oops", json.dumps({"customer_id": "c"}).encode(), json.dumps({"customer_id": "c", "customer_email": "x@y.z", "description": ""}).encode()):
+    for body in (
+        b"{oops",
+        json.dumps({"customer_id": "c"}).encode(),
+        json.dumps({"customer_id": "c", "customer_email": "x@y.z", "description": ""}).encode(),
+    ):
         reply = api.request("POST", "/tickets", body, {"Content-Type": "application/json"})
         assert reply.status == 400 and set(reply.json()) == {"error", "message"}
     after = len(stack.sfn.list_executions(stateMachineArn=stack.state_machine_arn)["executions"])
@@ -75,7 +89,12 @@ def test_a_second_click_after_the_decision_is_409_and_changes_nothing(api):
 
 def test_get_never_decides(api):
     ticket_id, link = submit_and_wait_for_link(api)
-    for headers in ({"Accept": "text/html"}, {"Accept": "application/json"}, {}, {"Accept": "*/*", "User-Agent": "SafeLinks scanner"}):
+    for headers in (
+        {"Accept": "text/html"},
+        {"Accept": "application/json"},
+        {},
+        {"Accept": "*/*", "User-Agent": "SafeLinks scanner"},
+    ):
         assert api.request("GET", link, headers=headers).status == 200
     api.request("HEAD", link)  # not a route of the API: answered without side effect
     view = api.ticket(ticket_id).json()
@@ -101,7 +120,11 @@ def test_approve_and_reject_racing_yield_exactly_one_decision(api, stack):
         t.join()
     assert sorted(statuses).count(200) == 1 and all(s == 409 for s in statuses if s != 200)
     view = wait_for_state(api, ticket_id, {"COMPLETED", "REJECTED"})
-    decided = [c for c in view["checkpoints"] if c["state"] in ("EXECUTING", "REJECTED") and c["note"].startswith(("approved", "rejected"))]
+    decided = [
+        c
+        for c in view["checkpoints"]
+        if c["state"] in ("EXECUTING", "REJECTED") and c["note"].startswith(("approved", "rejected"))
+    ]
     assert len(decided) == 1
     assert stack.wait_for_execution(ticket_id)["status"] == "SUCCEEDED"
 

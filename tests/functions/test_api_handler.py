@@ -12,7 +12,13 @@ from ticketing.handlers import api
 VALID = {"customer_id": "cust-42", "customer_email": "jo@example.com", "description": "My wifi keeps dropping."}
 
 
-def event(method: str, path: str, body: Any = None, headers: dict[str, str] | None = None, query: dict[str, list[str]] | None = None) -> dict:
+def event(
+    method: str,
+    path: str,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+    query: dict[str, list[str]] | None = None,
+) -> dict:
     text = body if isinstance(body, str) or body is None else json.dumps(body)
     hdrs = {"Content-Type": "application/json"} if headers is None else headers
     return {
@@ -33,7 +39,9 @@ def event(method: str, path: str, body: Any = None, headers: dict[str, str] | No
 def call(*args: Any, **kwargs: Any) -> tuple[int, Any]:
     response = api.handler(event(*args, **kwargs), None)
     body = response["body"]
-    is_json = "json" in (response.get("headers") or {}).get("Content-Type", "") or (response.get("multiValueHeaders") or {}).get("Content-Type", [""])[0].startswith("application/json")
+    is_json = "json" in (response.get("headers") or {}).get("Content-Type", "") or (
+        response.get("multiValueHeaders") or {}
+    ).get("Content-Type", [""])[0].startswith("application/json")
     return response["statusCode"], json.loads(body) if is_json else body
 
 
@@ -48,7 +56,9 @@ def test_submitting_a_ticket_starts_an_execution_named_after_it(moto_stack):
     assert body["links"]["self"] == f"https://api.example.com/prod/tickets/{body['ticket_id']}"
     (execution,) = executions(moto_stack)
     assert execution["name"] == body["ticket_id"]
-    started = boto3.client("stepfunctions", region_name="us-east-1").describe_execution(executionArn=execution["executionArn"])
+    started = boto3.client("stepfunctions", region_name="us-east-1").describe_execution(
+        executionArn=execution["executionArn"]
+    )
     assert json.loads(started["input"])["ticket"]["description"] == VALID["description"]
 
 
@@ -96,18 +106,32 @@ def test_a_submitted_ticket_without_checkpoints_reads_as_received(moto_stack):
 def test_approval_routes_refuse_forged_tokens_without_touching_anything(moto_stack):
     _, body = call("POST", "/tickets", VALID)
     ticket_id = body["ticket_id"]
-    status, page = call("GET", f"/approvals/{ticket_id}", headers={"Accept": "text/html"}, query={"token": ["forged.token"]})
+    status, page = call(
+        "GET", f"/approvals/{ticket_id}", headers={"Accept": "text/html"}, query={"token": ["forged.token"]}
+    )
     assert status == 403 and "Link not valid" in page
-    status, answer = call("POST", f"/approvals/{ticket_id}", {"token": "forged.token", "decision": "approve"}, headers={"Content-Type": "application/json", "Accept": "application/json"})
+    status, answer = call(
+        "POST",
+        f"/approvals/{ticket_id}",
+        {"token": "forged.token", "decision": "approve"},
+        headers={"Content-Type": "application/json", "Accept": "application/json"},
+    )
     assert (status, answer["error"]) == (403, "approval_link_invalid")
 
 
 def test_approval_needs_exactly_one_token_and_a_known_decision(moto_stack):
     _, body = call("POST", "/tickets", VALID)
     ticket_id = body["ticket_id"]
-    status, _ = call("GET", f"/approvals/{ticket_id}", headers={"Accept": "application/json"}, query={"token": ["a", "b"]})
+    status, _ = call(
+        "GET", f"/approvals/{ticket_id}", headers={"Accept": "application/json"}, query={"token": ["a", "b"]}
+    )
     assert status == 400
-    status, answer = call("POST", f"/approvals/{ticket_id}", {"token": "x", "decision": "maybe"}, headers={"Content-Type": "application/json"})
+    status, answer = call(
+        "POST",
+        f"/approvals/{ticket_id}",
+        {"token": "x", "decision": "maybe"},
+        headers={"Content-Type": "application/json"},
+    )
     assert (status, answer["error"]) == (400, "invalid_decision")
 
 

@@ -138,7 +138,16 @@ def test_the_write_request_matches_the_service_model():
         stub.add_response("list_events", {"events": []})
         stub.add_response(
             "create_event",
-            {"event": {"memoryId": MEMORY_ID, "actorId": "a", "sessionId": "s", "eventId": "e", "eventTimestamp": datetime.now(UTC), "payload": []}},
+            {
+                "event": {
+                    "memoryId": MEMORY_ID,
+                    "actorId": "a",
+                    "sessionId": "s",
+                    "eventId": "e",
+                    "eventTimestamp": datetime.now(UTC),
+                    "payload": [],
+                }
+            },
             {
                 "memoryId": MEMORY_ID,
                 "actorId": TICKET.customer_id,

@@ -75,7 +75,12 @@ def test_request_approval_retried_with_the_same_token_writes_one_checkpoint(svc)
     prepared(svc)
     latest = history(svc)[-1]
     request_approval.handler(
-        {**BASE, "analysis": latest.data.analysis.model_dump(mode="json"), "plan": latest.data.plan.model_dump(mode="json"), "task_token": "task-token-1"},
+        {
+            **BASE,
+            "analysis": latest.data.analysis.model_dump(mode="json"),
+            "plan": latest.data.plan.model_dump(mode="json"),
+            "task_token": "task-token-1",
+        },
         None,
     )
     assert [c.state for c in history(svc)].count(TicketState.AWAITING_APPROVAL) == 1
@@ -115,7 +120,11 @@ def test_execute_retried_after_a_step_skips_what_already_succeeded(svc):
 
         def run(self, ticket, step):
             self.calls.append(step.action_id)
-            status = "failed" if step.action_id == "network.reset-adapter" and self.calls.count(step.action_id) == 1 else "succeeded"
+            status = (
+                "failed"
+                if step.action_id == "network.reset-adapter" and self.calls.count(step.action_id) == 1
+                else "succeeded"
+            )
             return StepResult(action_id=step.action_id, status=status, detail="", finished_at=datetime.now(UTC))
 
     from ticketing.domain.payloads import ExecuteInput
@@ -150,10 +159,14 @@ def test_close_as_expired_escalates(svc, moto_stack):
 
 
 def test_handle_failure_records_where_and_why_even_without_earlier_checkpoints(svc, moto_stack):
-    report = close_ticket.handler({**BASE, "outcome": "FAILED", "error": {"Error": "Boom", "Cause": "{\"errorMessage\": \"x\"}"}}, None)
+    report = close_ticket.handler(
+        {**BASE, "outcome": "FAILED", "error": {"Error": "Boom", "Cause": '{"errorMessage": "x"}'}}, None
+    )
     assert report["notified"] == ["ops@example.com"]
     (only,) = history(svc)
-    assert only.state is TicketState.FAILED and only.data.failure.error == "Boom" and only.data.failure.failed_in is None
+    assert (
+        only.state is TicketState.FAILED and only.data.failure.error == "Boom" and only.data.failure.failed_in is None
+    )
 
 
 def test_a_malformed_payload_is_a_validation_error(svc):

@@ -34,7 +34,11 @@ def test_npx_cdk_synth_succeeds_offline_without_credentials(tmp_path):
     assert npx, "npx (Node.js) is required"
     result = subprocess.run(
         [npx, "cdk", "synth", "--quiet", "-c", "bundling=off", "-o", str(out)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     template = json.loads((out / "Supportflow.template.json").read_text())

@@ -54,7 +54,14 @@ def test_the_timeout_comes_from_context():
 
 def test_every_task_retries_then_goes_to_handle_failure(template):
     states = definition(template)["States"]
-    for name in ("Analyze issue", "Find resolution", "Await approval", "Execute resolution", "Record rejection", "Record expiry"):
+    for name in (
+        "Analyze issue",
+        "Find resolution",
+        "Await approval",
+        "Execute resolution",
+        "Record rejection",
+        "Record expiry",
+    ):
         retry = states[name]["Retry"]
         assert retry[0]["MaxAttempts"] == 0 and "PlanNotApproved" in retry[0]["ErrorEquals"]
         assert retry[-1]["ErrorEquals"] == ["States.ALL"] and retry[-1]["MaxAttempts"] == 3

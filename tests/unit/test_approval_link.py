@@ -12,7 +12,12 @@ TICKET = "tkt-20261125-0123456789ab"
 
 
 def issue(signer: ApprovalLinkSigner | None = None, **overrides) -> str:
-    claims = {"ticket_id": TICKET, "checkpoint_hash": "c" * 64, "plan_hash": "p" * 64, "expires_at": NOW + timedelta(hours=72)}
+    claims = {
+        "ticket_id": TICKET,
+        "checkpoint_hash": "c" * 64,
+        "plan_hash": "p" * 64,
+        "expires_at": NOW + timedelta(hours=72),
+    }
     claims.update(overrides)
     return (signer or ApprovalLinkSigner(KEY)).issue(**claims)
 

@@ -6,7 +6,7 @@ from ticketing.domain.triage import analyze_ticket
 
 from ..conftest import make_ticket
 
-HOSTILE = "<script>alert(1)</script> & \"quotes\""
+HOSTILE = '<script>alert(1)</script> & "quotes"'
 
 
 def test_approval_email_has_text_and_html_with_every_value_escaped():

@@ -130,4 +130,3 @@ def _checkpoints_in(event: dict[str, Any]) -> list[Checkpoint]:
             continue
         found.append(checkpoint)
     return found
-

@@ -45,7 +45,10 @@ def _html(status: int, body: str) -> Response[str]:
         status_code=status,
         content_type=_HTML,
         body=body,
-        headers={"Cache-Control": "no-store", "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"},
+        headers={
+            "Cache-Control": "no-store",
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+        },
     )
 
 
@@ -104,7 +107,9 @@ def submit_ticket() -> Response[str]:
         raise InvalidRequest(_describe(error), code="invalid_ticket") from None
     ticket = tickets.submit_ticket(svc, request)
     url = f"{_base_url(svc)}/tickets/{ticket.ticket_id}"
-    accepted = TicketAccepted(ticket_id=ticket.ticket_id, state="RECEIVED", submitted_at=ticket.submitted_at, links={"self": url})
+    accepted = TicketAccepted(
+        ticket_id=ticket.ticket_id, state="RECEIVED", submitted_at=ticket.submitted_at, links={"self": url}
+    )
     return Response(status_code=202, content_type=_JSON, body=accepted.model_dump_json(), headers={"Location": url})
 
 
@@ -119,7 +124,9 @@ def review_approval(ticket_id: str) -> Response[str]:
     token = _single_query_value("token")
     review = approvals.review(svc, ticket_id, token)
     if not _wants_html() and _JSON in _header("accept"):
-        return _json(200, {"ticket_id": ticket_id, "state": review.checkpoint.state, "plan": review.checkpoint.data.plan})
+        return _json(
+            200, {"ticket_id": ticket_id, "state": review.checkpoint.state, "plan": review.checkpoint.data.plan}
+        )
     return _html(200, pages.approval_page(review, f"{_base_url(svc)}/approvals/{ticket_id}"))
 
 
@@ -137,7 +144,9 @@ def decide_approval(ticket_id: str) -> Response[str]:
     ticket_url = f"{_base_url(svc)}/tickets/{ticket_id}"
     if _wants_html():
         return _html(200, pages.decision_page(ticket_id, decision, ticket_url))
-    return _json(200, {"ticket_id": ticket_id, "decision": decision.model_dump(mode="json"), "links": {"ticket": ticket_url}})
+    return _json(
+        200, {"ticket_id": ticket_id, "decision": decision.model_dump(mode="json"), "links": {"ticket": ticket_url}}
+    )
 
 
 def _single_query_value(name: str) -> str:
@@ -169,7 +178,7 @@ def _decision_form() -> dict[str, str]:
     raise UnsupportedMediaType("Send the decision as a form or as JSON.")
 
 
-@app.exception_handler(SupportflowError)
+@app.exception_handler(SupportflowError)  # type: ignore[untyped-decorator]
 def _domain_error(error: SupportflowError) -> Response[str]:
     path = app.current_event.path or ""
     if path.startswith("/approvals/") and _wants_html():

@@ -61,9 +61,7 @@ class TicketState(StrEnum):
         return self in FINAL_STATES
 
 
-FINAL_STATES = frozenset(
-    {TicketState.COMPLETED, TicketState.REJECTED, TicketState.EXPIRED, TicketState.FAILED}
-)
+FINAL_STATES = frozenset({TicketState.COMPLETED, TicketState.REJECTED, TicketState.EXPIRED, TicketState.FAILED})
 
 
 class Category(StrEnum):

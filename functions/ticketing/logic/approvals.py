@@ -14,8 +14,8 @@ from typing import Literal
 from pydantic import BaseModel
 
 from ..adapters.workflow import TaskClosed
-from ..domain.checkpoint import Checkpoint
 from ..domain.approval_link import ApprovalClaims
+from ..domain.checkpoint import Checkpoint
 from ..domain.errors import AlreadyDecided, ApprovalLinkInvalid, ApprovalWindowClosed
 from ..domain.models import Decision, Ticket, TicketState, utc_now
 from ..wiring import Services
@@ -104,7 +104,9 @@ def decide(
         if current.data.decision is not None:
             raise _already_decided(current.data.decision) from None
         if current.state is TicketState.EXPIRED:
-            raise ApprovalWindowClosed("This approval request expired before the decision arrived. Nothing was run.") from None
+            raise ApprovalWindowClosed(
+                "This approval request expired before the decision arrived. Nothing was run."
+            ) from None
         raise AlreadyDecided(
             "This approval request was already answered a moment ago. Nothing was changed.", outcome=None
         ) from None

@@ -26,8 +26,8 @@ from ..domain.models import (
 )
 from ..domain.payloads import (
     AnalyzeInput,
-    ClosingReport,
     CloseInput,
+    ClosingReport,
     ExecuteInput,
     ExecutionReport,
     FindResolutionInput,
@@ -96,9 +96,7 @@ def request_approval(services: Services, step: RequestApprovalInput) -> dict[str
     return {"message_id": message_id, "checkpoint_hash": checkpoint.content_hash}
 
 
-def execute_plan(
-    services: Services, step: ExecuteInput, executor: ResolutionExecutor | None = None
-) -> ExecutionReport:
+def execute_plan(services: Services, step: ExecuteInput, executor: ResolutionExecutor | None = None) -> ExecutionReport:
     """Run exactly the approved plan, step by step, recording each outcome."""
     executor = executor or executor_named(services.settings.resolution_executor)
     ticket = step.ticket
@@ -109,7 +107,7 @@ def execute_plan(
         raise PlanNotApproved(f"Ticket {ticket.ticket_id} was not approved; nothing runs.")
     if plan is None or plan.plan_hash != approved_hash or latest.data.plan_hash != approved_hash:
         raise PlanNotApproved(
-            f"The plan in ticket {ticket.ticket_id}'s latest checkpoint is not the plan that was approved; nothing runs."
+            f"The plan in ticket {ticket.ticket_id}'s latest checkpoint is not the approved plan; nothing runs."
         )
     unknown = load_catalog().unknown_actions(plan)
     if unknown:
