@@ -1,4 +1,8 @@
-"""One local stack (moto + handlers + HTTP) shared by the end-to-end tests of a session."""
+"""One local stack (moto + handlers + HTTP) per end-to-end test module.
+
+Module scope, not session scope: a running stack keeps moto active process-wide,
+which other test modules must not inherit.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from local_runtime.http_client import ApiClient, approval_link
 from local_runtime.runtime import LocalRuntime
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def stack() -> Iterator[LocalRuntime]:
     with LocalRuntime() as runtime:
         yield runtime
