@@ -162,8 +162,8 @@ def _outbox_page(runtime: LocalRuntime) -> str:
         "JSON: <a href='/_local/outbox'>/_local/outbox</a></p>"
         f"<table><tr><th>Sent</th><th>To</th><th>Subject</th><th>Kind</th></tr>{rows}{empty}</table>"
         "<h2>Submit a ticket</h2>"
-        f"<pre>curl -s -X POST {base}/tickets -H 'Content-Type: application/json' \\\n"
-        '  -d \'{"customer_id": "cust-42", "customer_email": "jo@example.com", '
-        '"description": "My internet connection keeps dropping every few minutes."}\'</pre>'
+        f"<pre>curl -s -X POST {base}/tickets \\\n  -H 'Content-Type: application/json' \\\n"
+        '  -d \'{"customer_id": "cust-42", "customer_email": "jo@example.com",\n'
+        '       "description": "My internet connection keeps dropping every few minutes."}\'</pre>'
         "</body></html>"
     )

@@ -96,11 +96,13 @@ class LocalRuntime:
         self._mock.start()
         aws_clients.reset_clients()
         signing_key.forget_keys()
-        if self._http:
-            self._http.start()
         resolver = self._create_resources()
         self._load_functions(resolver)
         aws_hooks.activate(self)
+        if self._http:
+            # The socket is bound since __init__ (so the base URL is known); requests
+            # that arrive before this point wait in the backlog instead of failing.
+            self._http.start()
         return self
 
     def stop(self) -> None:
