@@ -35,6 +35,6 @@ class StackConfig:
             raw = node.try_get_context(key)
             values[key] = default if raw in (None, "") else type(default)(raw)
         config = cls(**values)
-        if config.approval_timeout_seconds < 60:
-            raise ValueError("approval_timeout_seconds must be at least 60")
+        if config.approval_timeout_seconds < 1:
+            raise ValueError("approval_timeout_seconds must be a positive number of seconds")
         return config

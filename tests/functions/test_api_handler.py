@@ -138,3 +138,31 @@ def test_approval_needs_exactly_one_token_and_a_known_decision(moto_stack):
 def test_unknown_routes_are_json_404(moto_stack):
     status, answer = call("GET", "/nothing-here")
     assert (status, answer["error"]) == (404, "not_found")
+
+
+def test_an_unexpected_error_is_a_json_500_without_details(moto_stack, monkeypatch):
+    from ticketing.logic import tickets
+
+    def boom(*_: Any) -> None:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(tickets, "ticket_view", boom)
+    status, answer = call("GET", "/tickets/tkt-20261125-000000000000")
+    assert (status, answer["error"]) == (500, "internal_error") and "secret" not in answer["message"]
+
+
+def test_a_workflow_that_cannot_start_is_503_and_creates_nothing(moto_stack, monkeypatch):
+    monkeypatch.setenv("STATE_MACHINE_ARN", moto_stack.state_machine_arn.replace(":tickets", ":missing"))
+    status, answer = call("POST", "/tickets", VALID)
+    assert (status, answer["error"]) == (503, "workflow_unavailable") and "nothing was created" in answer["message"]
+    assert executions(moto_stack) == []
+
+
+def test_responses_are_not_cached_sniffed_or_leaked_by_referer(moto_stack):
+    response = api.handler(
+        event("GET", "/approvals/tkt-20261125-000000000000", headers={"Accept": "text/html"}, query={"token": ["x"]}),
+        None,
+    )
+    headers = {k: v[0] for k, v in response["multiValueHeaders"].items()} | (response.get("headers") or {})
+    assert headers["Referrer-Policy"] == "no-referrer" and headers["Cache-Control"] == "no-store"
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]

@@ -8,6 +8,7 @@ browser on the approval routes) in one place: `_domain_error`.
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
@@ -26,6 +27,7 @@ _HTML = "text/html; charset=utf-8"
 _JSON = "application/json"
 
 app = APIGatewayRestResolver()
+log = logging.getLogger(__name__)
 
 
 class TicketAccepted(BaseModel):
@@ -35,21 +37,27 @@ class TicketAccepted(BaseModel):
     links: dict[str, str]
 
 
-def _json(status: int, body: Any) -> Response[str]:
+# Ticket data and approval tokens must not be cached, framed, sniffed or leaked by Referer.
+_SAFE_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+_PAGE_HEADERS = {
+    **_SAFE_HEADERS,
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
+    ),
+}
+
+
+def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[str]:
     text = body.model_dump_json() if isinstance(body, BaseModel) else json.dumps(body, default=str)
-    return Response(status_code=status, content_type=_JSON, body=text)
+    return Response(status_code=status, content_type=_JSON, body=text, headers={**_SAFE_HEADERS, **(headers or {})})
 
 
 def _html(status: int, body: str) -> Response[str]:
-    return Response(
-        status_code=status,
-        content_type=_HTML,
-        body=body,
-        headers={
-            "Cache-Control": "no-store",
-            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
-        },
-    )
+    return Response(status_code=status, content_type=_HTML, body=body, headers=_PAGE_HEADERS)
 
 
 def _header(name: str) -> str:
@@ -110,7 +118,7 @@ def submit_ticket() -> Response[str]:
     accepted = TicketAccepted(
         ticket_id=ticket.ticket_id, state="RECEIVED", submitted_at=ticket.submitted_at, links={"self": url}
     )
-    return Response(status_code=202, content_type=_JSON, body=accepted.model_dump_json(), headers={"Location": url})
+    return _json(202, accepted, {"Location": url})
 
 
 @app.get("/tickets/<ticket_id>")
@@ -184,6 +192,12 @@ def _domain_error(error: SupportflowError) -> Response[str]:
     if path.startswith("/approvals/") and _wants_html():
         return _html(error.status, pages.error_page(error.status, error.code, error.message))
     return _json(error.status, {"error": error.code, "message": error.message})
+
+
+@app.exception_handler(Exception)  # type: ignore[untyped-decorator]
+def _unexpected_error(error: Exception) -> Response[str]:
+    log.exception("unhandled error in %s %s", app.current_event.http_method, app.current_event.path)
+    return _json(500, {"error": "internal_error", "message": "Something went wrong on our side; nothing was changed."})
 
 
 @app.not_found
