@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import threading
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import pytest
 
@@ -13,11 +15,20 @@ from .conftest import emails_for, submit_and_wait_for_link, wait_for_state
 pytestmark = pytest.mark.slow
 
 
+def submit_page_form(api, link: str, page: str, decision: str, comment: str):
+    """Post the page's own form, as a browser would (action resolved against the page URL)."""
+    action = re.search(r"<form method='post' action='([^']*)'>", page).group(1)
+    token = html.unescape(re.search(r"name='token' value='([^']*)'", page).group(1))
+    form = urlencode({"token": token, "decision": decision, "comment": comment}).encode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"}
+    return api.request("POST", urljoin(link, action), form, headers)
+
+
 def test_approve_path_runs_the_plan_and_completes(api, stack):
     ticket_id, link = submit_and_wait_for_link(api)
     page = api.open_page(link)
     assert page.status == 200 and "network.restart-router" in page.text and "Approve" in page.text
-    decided = api.post_decision(link, "approve", "go")
+    decided = submit_page_form(api, link, page.text, "approve", "go")
     assert decided.status == 200 and "Approved" in decided.text
     view = wait_for_state(api, ticket_id, {"COMPLETED"})
     assert [c["state"] for c in view["checkpoints"]][:4] == [

@@ -135,7 +135,8 @@ def review_approval(ticket_id: str) -> Response[str]:
         return _json(
             200, {"ticket_id": ticket_id, "state": review.checkpoint.state, "plan": review.checkpoint.data.plan}
         )
-    return _html(200, pages.approval_page(review, f"{_base_url(svc)}/approvals/{ticket_id}"))
+    # Relative to /…/approvals/{ticket_id}: posts back to this route whatever the host or stage.
+    return _html(200, pages.approval_page(review, action_url=ticket_id))
 
 
 @app.post("/approvals/<ticket_id>")
