@@ -12,6 +12,7 @@ DEFAULTS: dict[str, Any] = {
     "sender_email": "supportflow@example.com",
     "operator_email": "operations@example.com",
     "approval_timeout_seconds": 72 * 3600,
+    "approval_link_ttl_seconds": 0,  # 0: the approval timeout
     "memory_expiry_days": 90,
     "public_base_url": "",
     "retry_interval_seconds": 2,
@@ -24,6 +25,7 @@ class StackConfig:
     sender_email: str
     operator_email: str
     approval_timeout_seconds: int
+    approval_link_ttl_seconds: int
     memory_expiry_days: int
     public_base_url: str
     retry_interval_seconds: int

@@ -48,7 +48,7 @@ class SupportflowStack(Stack):
                 "APPROVER_EMAIL": config.approver_email,
                 "OPERATOR_EMAIL": config.operator_email,
                 "PUBLIC_BASE_URL": public_base_url,
-                "APPROVAL_LINK_TTL_SECONDS": str(config.approval_timeout_seconds),
+                "APPROVAL_LINK_TTL_SECONDS": str(config.approval_link_ttl_seconds or config.approval_timeout_seconds),
             },
         )
         workflow = TicketWorkflow(
@@ -79,7 +79,8 @@ class SupportflowStack(Stack):
         memory.grant_read_short_term_memory(functions.api)
         signing_secret.grant_read(functions.api)
         state_machine.grant_start_execution(functions.api)
-        state_machine.grant_read(functions.api)
+        # DescribeExecution only: the history (GetExecutionHistory) would reveal task tokens.
+        state_machine.grant_execution(functions.api, "states:DescribeExecution")
         state_machine.grant_task_response(functions.api)
         api.route_to(functions.api)
 

@@ -68,7 +68,8 @@ class TicketWorkflow(Construct):
         handle_failure = step(
             "Handle failure",
             functions.close_ticket,
-            {"outcome": "FAILED", "error": sfn.JsonPath.object_at("$.error")},
+            # The whole state goes along: a decision made before the failure must reach the FAILED checkpoint.
+            {"outcome": "FAILED", "error": sfn.JsonPath.object_at("$.error"), "snapshot": sfn.JsonPath.object_at("$")},
             sfn.JsonPath.DISCARD,
         )
         handle_failure.add_catch(failed, errors=[sfn.Errors.ALL], result_path="$.closing_error")

@@ -166,3 +166,30 @@ def test_responses_are_not_cached_sniffed_or_leaked_by_referer(moto_stack):
     headers = {k: v[0] for k, v in response["multiValueHeaders"].items()} | (response.get("headers") or {})
     assert headers["Referrer-Policy"] == "no-referrer" and headers["Cache-Control"] == "no-store"
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+
+
+def test_deeply_nested_json_is_a_400_not_a_crash(moto_stack):
+    status, answer = call("POST", "/tickets", "[" * 50_000)
+    assert (status, answer["error"]) == (400, "malformed_json")
+
+
+def test_a_non_ascii_token_is_403(moto_stack):
+    _, body = call("POST", "/tickets", VALID)
+    status, answer = call(
+        "GET", f"/approvals/{body['ticket_id']}", headers={"Accept": "application/json"}, query={"token": ["abc.é"]}
+    )
+    assert (status, answer["error"]) == (403, "approval_link_invalid")
+
+
+def test_a_workflow_that_ended_without_a_final_checkpoint_is_not_shown_as_in_progress(moto_stack, svc):
+    from ticketing.domain.models import Ticket, TicketState
+
+    _, body = call("POST", "/tickets", VALID)
+    ticket_id = body["ticket_id"]
+    sfn = boto3.client("stepfunctions", region_name="us-east-1")
+    execution = sfn.describe_execution(executionArn=svc.workflow.execution_arn(ticket_id))
+    ticket = Ticket.model_validate(json.loads(execution["input"])["ticket"])
+    svc.checkpoints.advance(ticket, TicketState.ANALYZING, "x/ANALYZING")
+    assert call("GET", f"/tickets/{ticket_id}")[1]["state"] == "ANALYZING"
+    sfn.stop_execution(executionArn=execution["executionArn"])
+    assert call("GET", f"/tickets/{ticket_id}")[1]["state"] == "WORKFLOW_ABORTED"

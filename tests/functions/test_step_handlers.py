@@ -179,3 +179,27 @@ def test_a_malformed_payload_is_a_validation_error(svc):
 
 def test_analysis_is_the_rules_analysis(svc):
     assert analyze.handler(BASE, None) == analyze_ticket(TICKET).model_dump(mode="json")
+
+
+def test_a_failure_after_the_decision_keeps_the_decision_but_not_the_cause_public(svc, moto_stack):
+    import json
+
+    import boto3
+
+    from ticketing.logic.tickets import ticket_view
+
+    boto3.client("stepfunctions", region_name="us-east-1").start_execution(
+        stateMachineArn=moto_stack.state_machine_arn,
+        name=TICKET.ticket_id,
+        input=json.dumps({"ticket": BASE["ticket"]}),
+    )
+    prepared(svc)
+    made = decision(svc)
+    error = {"Error": "ValueError", "Cause": "arn:aws:iam::123:role/x is not authorized"}
+    snapshot = {**BASE, "decision": made, "error": error}
+    close_ticket.handler({**BASE, "outcome": "FAILED", "error": error, "snapshot": snapshot}, None)
+    latest = history(svc)[-1]
+    assert latest.state is TicketState.FAILED and latest.data.decision.plan_hash == made["plan_hash"]
+    assert latest.data.failure.cause.startswith("arn:")  # kept for operators
+    public = ticket_view(svc, TICKET.ticket_id).model_dump_json()
+    assert "arn:aws:iam" not in public and '"failed_in":"AWAITING_APPROVAL"' in public

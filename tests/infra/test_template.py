@@ -127,3 +127,17 @@ def test_only_the_api_function_may_answer_the_waiting_task(template):
             if "states:SendTaskSuccess" in actions:
                 allowed.append(logical_id)
     assert len(allowed) == 1 and allowed[0].startswith("ApiFunction")
+
+
+def test_the_api_function_cannot_read_execution_history(template):
+    """History events carry task tokens; the API needs DescribeExecution only."""
+    api_role_policies = [
+        p for k, p in resources_of_type(template, "AWS::IAM::Policy").items() if k.startswith("ApiFunction")
+    ]
+    actions = set()
+    for policy in api_role_policies:
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            found = statement["Action"]
+            actions |= set(found if isinstance(found, list) else [found])
+    assert "states:DescribeExecution" in actions and "states:StartExecution" in actions
+    assert not {"states:GetExecutionHistory", "states:ListExecutions"} & actions

@@ -50,13 +50,6 @@ def test_a_truncated_token_is_refused():
             ApprovalLinkSigner(KEY).verify(cut, ticket_id=TICKET, now=NOW)
 
 
-def test_claims_rewritten_without_the_key_are_refused():
-    payload, mac = issue().split(".")
-    forged_claims = _unb64(payload).replace(b'"p', b'"q', 1)
-    with pytest.raises(ApprovalLinkInvalid):
-        ApprovalLinkSigner(KEY).verify(f"{_b64(forged_claims)}.{mac}", ticket_id=TICKET, now=NOW)
-
-
 def test_a_token_signed_with_another_key_is_refused():
     with pytest.raises(ApprovalLinkInvalid):
         ApprovalLinkSigner(KEY).verify(issue(ApprovalLinkSigner(b"x" * 48)), ticket_id=TICKET, now=NOW)
@@ -80,11 +73,23 @@ def test_an_expired_forgery_is_reported_as_forged_not_expired():
         ApprovalLinkSigner(KEY).verify(token, ticket_id=TICKET, now=NOW)
 
 
-def test_the_plan_hash_is_bound_into_the_signature():
-    one, other = issue(plan_hash="1" * 64), issue(plan_hash="2" * 64)
-    assert one.split(".")[1] != other.split(".")[1]
-
-
 def test_a_short_key_is_rejected():
     with pytest.raises(ValueError):
         ApprovalLinkSigner(b"short")
+
+
+def test_a_non_ascii_token_is_refused_not_a_crash():
+    with pytest.raises(ApprovalLinkInvalid):
+        ApprovalLinkSigner(KEY).verify("abc.é", ticket_id=TICKET, now=NOW)
+
+
+@pytest.mark.parametrize(
+    "claim, value", [("plan_hash", "0" * 64), ("checkpoint_hash", "0" * 64), ("expires_at", 4102444800)]
+)
+def test_a_claim_changed_under_the_original_signature_is_refused(claim, value):
+    payload, mac = issue().split(".")
+    claims = json.loads(_unb64(payload))
+    claims[claim] = value
+    rewritten = _b64(json.dumps(claims, separators=(",", ":")).encode())
+    with pytest.raises(ApprovalLinkInvalid):
+        ApprovalLinkSigner(KEY).verify(f"{rewritten}.{mac}", ticket_id=TICKET, now=NOW)

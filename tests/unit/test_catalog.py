@@ -46,3 +46,12 @@ def test_plan_hash_changes_with_any_step():
     altered = plan.model_copy(update={"steps": plan.steps[:-1]})
     assert plan.plan_hash != altered.plan_hash
     assert plan.plan_hash == ResolutionPlan.model_validate(plan.model_dump(mode="json")).plan_hash
+
+
+def test_a_plan_naming_an_action_twice_is_refused():
+    import pytest
+    from pydantic import ValidationError
+
+    step = ResolutionStep(action_id="network.restart-router", title="t", instructions="i")
+    with pytest.raises(ValidationError):
+        ResolutionPlan(category=Category.NETWORK, steps=[step, step], customer_message="m")

@@ -85,7 +85,7 @@ def _json_body() -> dict[str, Any]:
         raise UnsupportedMediaType("Send the ticket as JSON with the header 'Content-Type: application/json'.")
     try:
         body = json.loads(_raw_body() or "null")
-    except ValueError:
+    except (ValueError, RecursionError):
         raise InvalidRequest("The request body is not valid JSON.", code="malformed_json") from None
     if not isinstance(body, dict):
         raise InvalidRequest("The request body must be a JSON object.", code="malformed_json")
@@ -179,7 +179,7 @@ def _decision_form() -> dict[str, str]:
     if content_type == _JSON:
         try:
             body = json.loads(raw or "null")
-        except ValueError:
+        except (ValueError, RecursionError):
             raise InvalidRequest("The request body is not valid JSON.", code="malformed_json") from None
         if not isinstance(body, dict) or not all(isinstance(v, str) for v in body.values()):
             raise InvalidRequest("Send a JSON object of strings: token, decision, comment.", code="malformed_json")

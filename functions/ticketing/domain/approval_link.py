@@ -69,10 +69,10 @@ class ApprovalLinkSigner:
         forged = ApprovalLinkInvalid(
             "This approval link is not valid. Use the link from the most recent approval email, unchanged."
         )
-        if not token or len(token) > MAX_TOKEN_CHARS or token.count(".") != 1:
+        if not token or len(token) > MAX_TOKEN_CHARS or token.count(".") != 1 or not token.isascii():
             raise forged
         payload, mac = token.split(".")
-        if not hmac.compare_digest(mac, self._mac(payload)):
+        if not hmac.compare_digest(mac.encode(), self._mac(payload).encode()):
             raise forged
         try:
             claims = ApprovalClaims.model_validate(json.loads(_unb64(payload)))

@@ -133,6 +133,14 @@ class ResolutionPlan(Model):
     customer_message: str
     source: Literal["catalog", "agent"] = "catalog"
 
+    @field_validator("steps")
+    @classmethod
+    def _each_action_once(cls, steps: list[ResolutionStep]) -> list[ResolutionStep]:
+        ids = [s.action_id for s in steps]
+        if len(ids) != len(set(ids)):
+            raise ValueError("a plan names each action at most once")
+        return steps
+
     @property
     def plan_hash(self) -> str:
         """What an approver approves: any change to the steps changes this."""

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .models import Analysis, Decision, ResolutionPlan, StepResult, Ticket
 
@@ -54,6 +54,17 @@ class CloseInput(StepInput):
     outcome: Literal["REJECTED", "EXPIRED", "FAILED"]
     decision: Decision | None = None
     error: TaskError | None = None
+    # The workflow's state when a step failed (Handle failure passes it whole).
+    snapshot: dict[str, Any] = Field(default_factory=dict)
+
+    def decision_made(self) -> Decision | None:
+        """The approver's decision, if one was made before the ticket closed."""
+        if self.decision is not None:
+            return self.decision
+        try:
+            return Decision.model_validate(self.snapshot["decision"])
+        except (KeyError, ValidationError):
+            return None
 
 
 class ExecutionReport(BaseModel):

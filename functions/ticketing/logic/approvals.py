@@ -43,11 +43,16 @@ def _already_decided(decision: Decision) -> AlreadyDecided:
     )
 
 
-def _require_pending(latest: Checkpoint, claims: ApprovalClaims) -> None:
+def _require_pending(latest: Checkpoint, claims: ApprovalClaims, execution_status: str) -> None:
     """Raise unless the checkpoint this link was issued for is still the one waiting."""
     if latest.state is TicketState.AWAITING_APPROVAL and latest.content_hash == claims.checkpoint_hash:
         if latest.data.plan_hash != claims.plan_hash:
             raise ApprovalLinkInvalid("This approval link does not match the proposed plan. Nothing was changed.")
+        if execution_status != "RUNNING":
+            raise ApprovalWindowClosed(
+                "This ticket's workflow is no longer waiting for a decision (it was stopped or timed out). "
+                "Nothing was changed."
+            )
         return
     if latest.data.decision is not None:
         raise _already_decided(latest.data.decision)
@@ -64,17 +69,19 @@ def _require_pending(latest: Checkpoint, claims: ApprovalClaims) -> None:
     )
 
 
-def _open(services: Services, ticket_id: str, token: str, now: datetime) -> tuple[Ticket, Checkpoint, ApprovalClaims]:
+def _open(
+    services: Services, ticket_id: str, token: str, now: datetime
+) -> tuple[Ticket, Checkpoint, ApprovalClaims, str]:
     require_ticket_id(ticket_id)
     claims = services.signer.verify(token, ticket_id=ticket_id, now=now)
-    ticket, _ = services.workflow.describe(ticket_id)
+    ticket, execution = services.workflow.describe(ticket_id)
     latest = services.checkpoints.latest(ticket.ticket_id, ticket.customer_id)
-    return ticket, latest, claims
+    return ticket, latest, claims, str(execution["status"])
 
 
 def review(services: Services, ticket_id: str, token: str) -> ApprovalReview:
-    ticket, latest, claims = _open(services, ticket_id, token, utc_now())
-    _require_pending(latest, claims)
+    ticket, latest, claims, status = _open(services, ticket_id, token, utc_now())
+    _require_pending(latest, claims, status)
     return ApprovalReview(ticket=ticket, checkpoint=latest, token=token)
 
 
@@ -86,8 +93,8 @@ def decide(
     comment: str = "",
 ) -> Decision:
     now = utc_now()
-    ticket, latest, claims = _open(services, ticket_id, token, now)
-    _require_pending(latest, claims)
+    ticket, latest, claims, status = _open(services, ticket_id, token, now)
+    _require_pending(latest, claims, status)
     approval = latest.data.approval
     assert approval is not None, "an AWAITING_APPROVAL checkpoint always holds its approval request"
     decision = Decision(
@@ -100,14 +107,18 @@ def decide(
     try:
         services.workflow.send_decision(approval.task_token, decision)
     except TaskClosed:
-        current = services.checkpoints.latest(ticket.ticket_id, ticket.customer_id)
-        if current.data.decision is not None:
-            raise _already_decided(current.data.decision) from None
-        if current.state is TicketState.EXPIRED:
-            raise ApprovalWindowClosed(
-                "This approval request expired before the decision arrived. Nothing was run."
-            ) from None
-        raise AlreadyDecided(
-            "This approval request was already answered a moment ago. Nothing was changed.", outcome=None
-        ) from None
+        raise _why_closed(services, ticket, now) from None
     return decision
+
+
+def _why_closed(services: Services, ticket: Ticket, now: datetime) -> Exception:
+    """Step Functions refused the result: say whether someone decided first or time ran out."""
+    current = services.checkpoints.latest(ticket.ticket_id, ticket.customer_id)
+    if current.data.decision is not None:
+        return _already_decided(current.data.decision)
+    _, execution = services.workflow.describe(ticket.ticket_id)
+    approval = current.data.approval
+    timed_out = approval is not None and now >= approval.link_expires_at
+    if current.state is TicketState.EXPIRED or timed_out or execution["status"] != "RUNNING":
+        return ApprovalWindowClosed("This approval request closed before the decision arrived. Nothing was run.")
+    return AlreadyDecided("This approval request was already answered a moment ago. Nothing was changed.")

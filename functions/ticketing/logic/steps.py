@@ -132,8 +132,10 @@ def execute_plan(services: Services, step: ExecuteInput, executor: ResolutionExe
         )
         if result.status != "succeeded":
             raise ResolutionStepFailed(f"Step {action.action_id} failed: {result.detail}")
-    services.checkpoints.advance(ticket, TicketState.COMPLETED, step.step_key("COMPLETED"), step_results=results)
+    # Tell the customer before the final checkpoint: a retry after a failed send resends (at least once)
+    # instead of finding COMPLETED and never telling them.
     services.mailer.send(notifications.completion_notice(ticket=ticket, plan=plan))
+    services.checkpoints.advance(ticket, TicketState.COMPLETED, step.step_key("COMPLETED"), step_results=results)
     return ExecutionReport(plan_hash=approved_hash, executor=executor.name, step_results=results)
 
 
@@ -158,7 +160,9 @@ def close_ticket(services: Services, step: CloseInput) -> ClosingReport:
         error = step.error.Error if step.error else "Unknown"
         cause = (step.error.Cause if step.error else "")[:2000]
         failure = FailureReport(error=error, cause=cause, failed_in=failed_in)
-        services.checkpoints.advance(ticket, state, key, failure=failure)
+        decision = step.decision_made()
+        recorded = {"failure": failure, **({"decision": decision} if decision else {})}
+        services.checkpoints.advance(ticket, state, key, **recorded)
         email = notifications.failure_notice(ticket=ticket, failure=failure, operator=settings.operator_email)
     services.mailer.send(email)
     return ClosingReport(state=state.value, notified=list(email.to))

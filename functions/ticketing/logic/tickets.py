@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel
 
@@ -79,6 +78,13 @@ class ApprovalSummary(BaseModel):
     link_expires_at: datetime
 
 
+class FailureSummary(BaseModel):
+    """What went wrong, for the public view; the full cause goes to operators only."""
+
+    error: str
+    failed_in: str | None = None
+
+
 class WorkflowSummary(BaseModel):
     status: str
     started_at: datetime
@@ -100,7 +106,7 @@ class TicketView(BaseModel):
     approval: ApprovalSummary | None = None
     decision: Decision | None = None
     step_results: list[StepResult] = []
-    failure: FailureReport | None = None
+    failure: FailureSummary | None = None
     checkpoints: list[CheckpointSummary]
     workflow: WorkflowSummary
 
@@ -113,7 +119,7 @@ def ticket_view(services: Services, ticket_id: str) -> TicketView:
     approval = data.approval if data else None
     return TicketView(
         ticket_id=ticket.ticket_id,
-        state=latest.state.value if latest else _state_before_checkpoints(execution),
+        state=ticket_state(latest, execution["status"]),
         customer_id=ticket.customer_id,
         subject=ticket.subject,
         description=ticket.description,
@@ -124,7 +130,7 @@ def ticket_view(services: Services, ticket_id: str) -> TicketView:
         approval=ApprovalSummary.model_validate(approval.model_dump(exclude={"task_token"})) if approval else None,
         decision=data.decision if data else None,
         step_results=data.step_results if data else [],
-        failure=data.failure if data else None,
+        failure=_failure_summary(data.failure) if data and data.failure else None,
         checkpoints=[CheckpointSummary.of(c) for c in history],
         workflow=WorkflowSummary(
             status=execution["status"], started_at=execution["startDate"], stopped_at=execution.get("stopDate")
@@ -132,6 +138,18 @@ def ticket_view(services: Services, ticket_id: str) -> TicketView:
     )
 
 
-def _state_before_checkpoints(execution: dict[str, Any]) -> str:
-    # Accepted and started, but the first step has not checkpointed yet.
-    return "RECEIVED" if execution["status"] == "RUNNING" else f"WORKFLOW_{execution['status']}"
+def ticket_state(latest: Checkpoint | None, execution_status: str) -> str:
+    """The ticket's state: its newest checkpoint's, unless the workflow ended without a final one.
+
+    `RECEIVED`: started, no checkpoint yet. `WORKFLOW_<status>`: the execution stopped
+    (aborted, timed out, or failed while closing) and no final checkpoint says why.
+    """
+    if execution_status == "RUNNING":
+        return latest.state.value if latest else "RECEIVED"
+    if latest is not None and latest.state.is_final:
+        return latest.state.value
+    return f"WORKFLOW_{execution_status}"
+
+
+def _failure_summary(failure: FailureReport) -> FailureSummary:
+    return FailureSummary(error=failure.error, failed_in=failure.failed_in.value if failure.failed_in else None)
