@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from local_runtime.http_client import ApiClient, approval_link
+from local_runtime.outbox import OutboxEmail
 from local_runtime.runtime import LocalRuntime
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,7 +65,7 @@ def supportflow_ticket(runtime: LocalRuntime, api: ApiClient, n: int) -> float:
     )
     ticket_id = reply.json()["ticket_id"]
 
-    def approval_email() -> dict[str, Any] | None:
+    def approval_email() -> OutboxEmail | None:
         return next(
             (e for e in runtime.outbox.emails() if ticket_id in e.subject and e.kind == "approval-request"), None
         )
@@ -77,6 +78,10 @@ def supportflow_ticket(runtime: LocalRuntime, api: ApiClient, n: int) -> float:
     return time.perf_counter() - started
 
 
+def _returning(output: dict[str, Any]) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    return lambda event, context: output
+
+
 class NoOpHandlers:
     """Handlers that do nothing but return what the next state reads."""
 
@@ -86,14 +91,14 @@ class NoOpHandlers:
 
     def install(self, runtime: LocalRuntime) -> None:
         plan = {"category": "network", "steps": [], "customer_message": ""}
-        outputs = {
+        outputs: dict[str, dict[str, Any]] = {
             "ticketing.handlers.analyze": {"category": "network"},
             "ticketing.handlers.find_resolution": plan,
             "ticketing.handlers.execute": {"step_results": []},
             "ticketing.handlers.close_ticket": {"state": "CLOSED"},
         }
         for module, output in outputs.items():
-            runtime.replace_handler(runtime.function_named(module), lambda event, context, out=output: out)
+            runtime.replace_handler(runtime.function_named(module), _returning(output))
         runtime.replace_handler(runtime.function_named("ticketing.handlers.request_approval"), self._remember_token)
 
     def _remember_token(self, event: dict[str, Any], context: Any) -> dict[str, str]:
