@@ -13,7 +13,12 @@ import threading
 def _serve(host: str, port: int) -> int:
     from .runtime import LocalRuntime
 
-    with LocalRuntime(host=host, port=port) as runtime:
+    try:
+        runtime = LocalRuntime(host=host, port=port)
+    except OSError as error:
+        print(f"supportflow: cannot listen on {host}:{port} ({error.strerror}); try --port {port + 1}", file=sys.stderr)
+        return 2
+    with runtime:
         base = runtime.base_url
         print(f"supportflow is serving the local stack at {base}")
         print(f"  POST {base}/tickets                 submit a ticket (JSON)")

@@ -116,27 +116,27 @@ def test_get_never_decides(api):
 
 def test_approve_and_reject_racing_yield_exactly_one_decision(api, stack):
     ticket_id, link = submit_and_wait_for_link(api)
-    statuses: list[int] = []
+    replies: list[tuple[str, int, dict]] = []
     lock = threading.Lock()
 
     def click(decision: str) -> None:
         reply = api.post_decision(link, decision, accept="application/json")
         with lock:
-            statuses.append(reply.status)
+            replies.append((decision, reply.status, reply.json()))
 
     threads = [threading.Thread(target=click, args=("approve" if i % 2 else "reject",)) for i in range(8)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert sorted(statuses).count(200) == 1 and all(s == 409 for s in statuses if s != 200)
+    winners = [(d, body) for d, status, body in replies if status == 200]
+    assert len(winners) == 1, replies
+    outcome = winners[0][1]["decision"]["outcome"]
+    losers = [body for _, status, body in replies if status != 200]
+    assert all(body["error"] == "already_decided" and f"already {outcome}" in body["message"] for body in losers)
     view = wait_for_state(api, ticket_id, {"COMPLETED", "REJECTED"})
-    decided = [
-        c
-        for c in view["checkpoints"]
-        if c["state"] in ("EXECUTING", "REJECTED") and c["note"].startswith(("approved", "rejected"))
-    ]
-    assert len(decided) == 1
+    assert view["state"] == ("COMPLETED" if outcome == "approved" else "REJECTED")
+    assert view["decision"]["outcome"] == outcome
     assert stack.wait_for_execution(ticket_id)["status"] == "SUCCEEDED"
 
 

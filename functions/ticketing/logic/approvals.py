@@ -8,6 +8,7 @@ writes checkpoints; the step that runs after the decision records it.
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Literal
 
@@ -111,9 +112,19 @@ def decide(
     return decision
 
 
+# After a decision is accepted, the next step records it within moments; a second click
+# that lost the race waits this long to say who decided and when.
+_DECISION_VISIBLE_WITHIN = (0.1, 0.2, 0.4, 0.8)
+
+
 def _why_closed(services: Services, ticket: Ticket, now: datetime) -> Exception:
     """Step Functions refused the result: say whether someone decided first or time ran out."""
     current = services.checkpoints.latest(ticket.ticket_id, ticket.customer_id)
+    for pause in _DECISION_VISIBLE_WITHIN:
+        if current.data.decision is not None or current.state is not TicketState.AWAITING_APPROVAL:
+            break
+        time.sleep(pause)
+        current = services.checkpoints.latest(ticket.ticket_id, ticket.customer_id)
     if current.data.decision is not None:
         return _already_decided(current.data.decision)
     _, execution = services.workflow.describe(ticket.ticket_id)
