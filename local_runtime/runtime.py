@@ -16,8 +16,7 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -253,12 +252,3 @@ class LocalRuntime:
             if not page.get("nextToken"):
                 return events
             request["nextToken"] = page["nextToken"]
-
-
-@contextmanager
-def running(context: dict[str, Any] | None = None, **kwargs: Any) -> Iterator[LocalRuntime]:
-    runtime = LocalRuntime(context=context, **kwargs)
-    try:
-        yield runtime.start()
-    finally:
-        runtime.stop()

@@ -47,14 +47,17 @@ class CheckpointStore:
             raise CheckpointNotFound(f"Ticket {ticket_id} has no checkpoint yet.")
         return found
 
-    def advance(self, ticket: Ticket, state: TicketState, step_key: str, **changes: Any) -> Checkpoint:
+    def advance(
+        self, ticket: Ticket, state: TicketState, step_key: str, *, after: Checkpoint | None = None, **changes: Any
+    ) -> Checkpoint:
         """Write the checkpoint for `state`, carrying the latest data forward.
 
         `changes` replaces fields of the checkpoint data. Idempotent per `step_key`:
         when the newest checkpoint was written by this same step (a retry), it is
-        returned and nothing is written.
+        returned and nothing is written. `after`: the newest checkpoint, when the
+        caller just wrote it (a step is its ticket's only writer), saves a read.
         """
-        current = newest(self._read_all(ticket.ticket_id, ticket.customer_id))
+        current = after if after is not None else newest(self._read_all(ticket.ticket_id, ticket.customer_id))
         if current is not None and current.step_key == step_key:
             return current
         base = current.data if current is not None else CheckpointData(ticket=ticket)

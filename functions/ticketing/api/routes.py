@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qs
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -139,17 +139,20 @@ def review_approval(ticket_id: str) -> Response[str]:
     return _html(200, pages.approval_page(review, action_url=ticket_id))
 
 
+_OUTCOMES: dict[str, Literal["approved", "rejected"]] = {"approve": "approved", "reject": "rejected"}
+
+
 @app.post("/approvals/<ticket_id>")
 def decide_approval(ticket_id: str) -> Response[str]:
     svc = services()
     form = _decision_form()
-    outcome = {"approve": "approved", "reject": "rejected"}.get(form.get("decision", ""))
+    outcome = _OUTCOMES.get(form.get("decision", ""))
     if outcome is None:
         raise InvalidRequest("Say 'approve' or 'reject' in the field 'decision'.", code="invalid_decision")
     comment = form.get("comment", "").strip()
     if len(comment) > MAX_COMMENT_CHARS:
         raise InvalidRequest(f"The comment is longer than {MAX_COMMENT_CHARS} characters.", code="invalid_comment")
-    decision = approvals.decide(svc, ticket_id, form.get("token", ""), outcome, comment)  # type: ignore[arg-type]
+    decision = approvals.decide(svc, ticket_id, form.get("token", ""), outcome, comment)
     ticket_url = f"{_base_url(svc)}/tickets/{ticket_id}"
     if _wants_html():
         return _html(200, pages.decision_page(ticket_id, decision, ticket_url))

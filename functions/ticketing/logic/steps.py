@@ -8,8 +8,8 @@ a retried step finds its own checkpoint and writes nothing twice.
 from __future__ import annotations
 
 import hashlib
-import logging
 from datetime import timedelta
+from typing import Any
 from urllib.parse import quote
 
 from ..domain import notifications
@@ -35,8 +35,6 @@ from ..domain.payloads import (
 )
 from ..domain.triage import analyze_ticket
 from ..wiring import Services
-
-log = logging.getLogger(__name__)
 
 
 def analyze(services: Services, step: AnalyzeInput) -> Analysis:
@@ -118,7 +116,7 @@ def execute_plan(services: Services, step: ExecuteInput, executor: ResolutionExe
         raise PlanNotApproved(f"Ticket {ticket.ticket_id} is {latest.state.value}, not ready to execute.")
 
     checkpoint = services.checkpoints.advance(
-        ticket, TicketState.EXECUTING, step.step_key("EXECUTING"), decision=step.decision
+        ticket, TicketState.EXECUTING, step.step_key("EXECUTING"), after=latest, decision=step.decision
     )
     results = list(checkpoint.data.step_results)
     done = checkpoint.data.succeeded_actions()
@@ -127,15 +125,21 @@ def execute_plan(services: Services, step: ExecuteInput, executor: ResolutionExe
             continue
         result = executor.run(ticket, action)
         results.append(result)
-        services.checkpoints.advance(
-            ticket, TicketState.EXECUTING, step.step_key("EXECUTING", action.action_id), step_results=results
+        checkpoint = services.checkpoints.advance(
+            ticket,
+            TicketState.EXECUTING,
+            step.step_key("EXECUTING", action.action_id),
+            after=checkpoint,
+            step_results=results,
         )
         if result.status != "succeeded":
             raise ResolutionStepFailed(f"Step {action.action_id} failed: {result.detail}")
     # Tell the customer before the final checkpoint: a retry after a failed send resends (at least once)
     # instead of finding COMPLETED and never telling them.
     services.mailer.send(notifications.completion_notice(ticket=ticket, plan=plan))
-    services.checkpoints.advance(ticket, TicketState.COMPLETED, step.step_key("COMPLETED"), step_results=results)
+    services.checkpoints.advance(
+        ticket, TicketState.COMPLETED, step.step_key("COMPLETED"), after=checkpoint, step_results=results
+    )
     return ExecutionReport(plan_hash=approved_hash, executor=executor.name, step_results=results)
 
 
@@ -161,8 +165,8 @@ def close_ticket(services: Services, step: CloseInput) -> ClosingReport:
         cause = (step.error.Cause if step.error else "")[:2000]
         failure = FailureReport(error=error, cause=cause, failed_in=failed_in)
         decision = step.decision_made()
-        recorded = {"failure": failure, **({"decision": decision} if decision else {})}
-        services.checkpoints.advance(ticket, state, key, **recorded)
+        recorded: dict[str, Any] = {"failure": failure, **({"decision": decision} if decision else {})}
+        services.checkpoints.advance(ticket, state, key, after=history[-1] if history else None, **recorded)
         email = notifications.failure_notice(ticket=ticket, failure=failure, operator=settings.operator_email)
     services.mailer.send(email)
     return ClosingReport(state=state.value, notified=list(email.to))
