@@ -16,6 +16,8 @@ DEFAULTS: dict[str, Any] = {
     "memory_expiry_days": 90,
     "public_base_url": "",
     "retry_interval_seconds": 2,
+    # A Bedrock model or inference profile id; "none" runs the rules analyzer and the catalog only.
+    "model_id": "us.anthropic.claude-sonnet-4-6",
 }
 
 
@@ -29,6 +31,7 @@ class StackConfig:
     memory_expiry_days: int
     public_base_url: str
     retry_interval_seconds: int
+    model_id: str
 
     @classmethod
     def from_context(cls, node: Node) -> StackConfig:

@@ -41,7 +41,8 @@ from .template import (
 
 Handler = Callable[[dict[str, Any], Any], Any]
 # Fast local defaults: retries that sleep for seconds in real time only slow a laptop.
-LOCAL_CONTEXT: dict[str, Any] = {"retry_interval_seconds": 1}
+# Offline by default: no model unless SUPPORTFLOW_MODEL_ID names one (see local_runtime/cli.py).
+LOCAL_CONTEXT: dict[str, Any] = {"retry_interval_seconds": 1, "model_id": "none"}
 
 
 @dataclass

@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 STAGE = "prod"
+
+
+@dataclass(frozen=True)
+class Route:
+    """One API Gateway method. `client` routes need the API key; approval routes trust the signed link."""
+
+    path: str
+    method: str
+    client: bool
+
+
+ROUTES = (
+    Route("/tickets", "POST", client=True),
+    Route("/tickets/{ticket_id}", "GET", client=True),
+    Route("/approvals/{ticket_id}", "GET", client=False),
+    Route("/approvals/{ticket_id}", "POST", client=False),
+)
 
 
 class TicketApi(Construct):
@@ -21,11 +40,8 @@ class TicketApi(Construct):
         )
 
     def route_to(self, function: lambda_.IFunction) -> None:
-        """Send every route to the API function (one Lambda proxy integration)."""
+        """Send every route in ROUTES to the API function (one Lambda proxy integration)."""
         integration = apigw.LambdaIntegration(function)
-        tickets = self.rest_api.root.add_resource("tickets")
-        tickets.add_method("POST", integration)
-        tickets.add_resource("{ticket_id}").add_method("GET", integration)
-        approval = self.rest_api.root.add_resource("approvals").add_resource("{ticket_id}")
-        approval.add_method("GET", integration)
-        approval.add_method("POST", integration)
+        for route in ROUTES:
+            resource = self.rest_api.root.resource_for_path(route.path)
+            resource.add_method(route.method, integration)
