@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import aws_cdk as cdk
+from cdk_nag import AwsSolutionsChecks
 
 from infra.stack import SupportflowStack
 
@@ -16,6 +17,8 @@ def build_app(context: dict[str, object] | None = None, outdir: str | None = Non
     if app.node.try_get_context("bundling") == "off":
         # `-c bundling=off`: stage function code as-is, no pip (offline synth, tests).
         app.node.set_context("aws:cdk:bundling-stacks", [])
+    # Synthesis fails on any AwsSolutions finding that infra/nag.py does not acknowledge with a reason.
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     SupportflowStack(
         app,
         STACK_NAME,

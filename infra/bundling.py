@@ -1,7 +1,10 @@
-"""Builds the Lambda code asset on this machine, without Docker.
+"""Builds the Lambda code assets on this machine, without Docker.
 
-pip installs the pinned runtime requirements as Linux wheels for the Lambda
-Python version, then the `ticketing` package is copied beside them.
+pip installs a requirements file as Linux wheels for the Lambda Python version
+(`--only-binary=:all:` so nothing is compiled for the build machine), then the
+`ticketing` package is copied beside them. Two assets exist: the base one and
+the agent one (base + strands-agents), so functions that run no model never
+carry the agent SDK.
 """
 
 from __future__ import annotations
@@ -16,37 +19,45 @@ from aws_cdk import BundlingOptions, DockerImage, ILocalBundling
 from aws_cdk import aws_lambda as lambda_
 
 FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "functions"
-LAMBDA_RUNTIME = lambda_.Runtime.PYTHON_3_13
-LAMBDA_PYTHON_VERSION = "3.13"
+LAMBDA_RUNTIME = lambda_.Runtime.PYTHON_3_14
+LAMBDA_PYTHON_VERSION = "3.14"
+LAMBDA_PLATFORM = "manylinux2014_x86_64"
+BASE_REQUIREMENTS = "requirements.txt"
+AGENT_REQUIREMENTS = "requirements-agent.txt"
+
+
+def pip_command(requirements: Path, target: Path) -> list[str]:
+    """The pip call that fills an asset: Linux wheels only, for the Lambda Python, no .pyc files."""
+    return [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--requirement",
+        str(requirements),
+        "--target",
+        str(target),
+        "--platform",
+        LAMBDA_PLATFORM,
+        "--implementation",
+        "cp",
+        "--python-version",
+        LAMBDA_PYTHON_VERSION,
+        "--only-binary=:all:",
+        "--no-compile",
+    ]
 
 
 @jsii.implements(ILocalBundling)
 class LocalPipBundling:
+    def __init__(self, requirements: str) -> None:
+        self.requirements = requirements
+
     def try_bundle(self, output_dir: str, *, image: DockerImage, **_: object) -> bool:
         out = Path(output_dir)
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "--requirement",
-                str(FUNCTIONS_DIR / "requirements.txt"),
-                "--target",
-                str(out),
-                "--platform",
-                "manylinux2014_x86_64",
-                "--implementation",
-                "cp",
-                "--python-version",
-                LAMBDA_PYTHON_VERSION,
-                "--only-binary=:all:",
-                "--no-compile",
-            ],
-            check=True,
-        )
+        subprocess.run(pip_command(FUNCTIONS_DIR / self.requirements, out), check=True)
         shutil.copytree(
             FUNCTIONS_DIR / "ticketing",
             out / "ticketing",
@@ -56,14 +67,17 @@ class LocalPipBundling:
         return True
 
 
-def function_code() -> lambda_.Code:
-    """The code asset shared by every function (skipped when bundling is off)."""
+def function_code(requirements: str = BASE_REQUIREMENTS) -> lambda_.Code:
+    """The code asset for one requirements file (shared by the functions that need it)."""
     return lambda_.Code.from_asset(
         str(FUNCTIONS_DIR),
         exclude=["**/__pycache__", "*.pyc"],
         bundling=BundlingOptions(
             image=LAMBDA_RUNTIME.bundling_image,
-            local=LocalPipBundling(),
-            command=["echo", "local bundling only: Docker is never used"],
+            local=LocalPipBundling(requirements),
+            # Never run: local bundling always succeeds or raises. Docker is not used. The variable
+            # keeps the two assets' bundling options, and so their hashes, apart.
+            command=["echo", "local bundling only"],
+            environment={"SUPPORTFLOW_REQUIREMENTS": requirements},
         ),
     )

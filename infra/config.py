@@ -18,6 +18,13 @@ DEFAULTS: dict[str, Any] = {
     "retry_interval_seconds": 2,
     # A Bedrock model or inference profile id; "none" runs the rules analyzer and the catalog only.
     "model_id": "us.anthropic.claude-sonnet-4-6",
+    # The approval-age alarm fires when a ticket has waited this long for a decision.
+    "approval_alarm_age_seconds": 24 * 3600,
+    # true writes state inputs and outputs (customer text) to the execution log.
+    "log_execution_data": False,
+    # Requests per second (steady, burst) for the whole API stage.
+    "api_rate_limit": 20,
+    "api_burst_limit": 40,
 }
 
 
@@ -32,14 +39,31 @@ class StackConfig:
     public_base_url: str
     retry_interval_seconds: int
     model_id: str
+    approval_alarm_age_seconds: int
+    log_execution_data: bool
+    api_rate_limit: int
+    api_burst_limit: int
 
     @classmethod
     def from_context(cls, node: Node) -> StackConfig:
         values = {}
         for key, default in DEFAULTS.items():
             raw = node.try_get_context(key)
-            values[key] = default if raw in (None, "") else type(default)(raw)
+            values[key] = default if raw in (None, "") else _parse(key, raw, default)
         config = cls(**values)
-        if config.approval_timeout_seconds < 1:
-            raise ValueError("approval_timeout_seconds must be a positive number of seconds")
+        for key in ("approval_timeout_seconds", "approval_alarm_age_seconds", "api_rate_limit", "api_burst_limit"):
+            if getattr(config, key) < 1:
+                raise ValueError(f"{key} must be a positive number")
         return config
+
+    @property
+    def runs_model(self) -> bool:
+        return self.model_id.lower() not in ("", "none")
+
+
+def _parse(key: str, raw: Any, default: Any) -> Any:
+    if isinstance(default, bool):  # bool("false") is True, so read the words
+        if str(raw).lower() not in ("true", "false"):
+            raise ValueError(f"{key} must be true or false")
+        return str(raw).lower() == "true"
+    return type(default)(raw)

@@ -1,17 +1,40 @@
-"""The supportflow stack: memory, email, functions, workflow and API, wired with least privilege."""
+"""The supportflow stack: memory, email, functions, workflow, API and alarms, wired with least privilege."""
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, Duration, Fn, RemovalPolicy, Stack
+from aws_cdk import Aws, CfnOutput, Duration, Fn, RemovalPolicy, Stack
 from aws_cdk import aws_bedrockagentcore as agentcore
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ses as ses
 from constructs import Construct
 
+from . import nag
 from .components.api import STAGE, TicketApi
 from .components.functions import build_functions
+from .components.monitoring import Operations
 from .components.workflow import TicketWorkflow
 from .config import StackConfig
+
+# Cross-region inference profiles start with a geography; the model behind them runs in several regions.
+_PROFILE_PREFIXES = ("us.", "eu.", "apac.", "jp.", "au.", "ca.", "global.")
+
+
+def cross_region_model(model_id: str) -> str | None:
+    """The foundation model behind a cross-region inference profile id (None for a plain model id)."""
+    return model_id.split(".", 1)[1] if model_id.startswith(_PROFILE_PREFIXES) else None
+
+
+def model_arns(model_id: str) -> list[str]:
+    """The ARNs a function must be allowed to invoke to call `model_id` (a model or an inference profile)."""
+    partition = Aws.PARTITION
+    foundation_model = cross_region_model(model_id)
+    if foundation_model is not None:
+        return [
+            f"arn:{partition}:bedrock:{Aws.REGION}:{Aws.ACCOUNT_ID}:inference-profile/{model_id}",
+            f"arn:{partition}:bedrock:*::foundation-model/{foundation_model}",
+        ]
+    return [f"arn:{partition}:bedrock:{Aws.REGION}::foundation-model/{model_id}"]
 
 
 class SupportflowStack(Stack):
@@ -34,7 +57,7 @@ class SupportflowStack(Stack):
             removal_policy=RemovalPolicy.DESTROY,
         )
         sender = ses.EmailIdentity(self, "SenderIdentity", identity=ses.Identity.email(config.sender_email))
-        api = TicketApi(self, "Api")
+        api = TicketApi(self, "Api", rate_limit=config.api_rate_limit, burst_limit=config.api_burst_limit)
         public_base_url = config.public_base_url or Fn.sub(
             "https://${RestApiId}.execute-api.${AWS::Region}.${AWS::URLSuffix}/" + STAGE,
             {"RestApiId": api.rest_api.rest_api_id},
@@ -49,8 +72,8 @@ class SupportflowStack(Stack):
                 "OPERATOR_EMAIL": config.operator_email,
                 "PUBLIC_BASE_URL": public_base_url,
                 "APPROVAL_LINK_TTL_SECONDS": str(config.approval_link_ttl_seconds or config.approval_timeout_seconds),
-                "MODEL_ID": config.model_id,
             },
+            {"MODEL_ID": config.model_id},
         )
         workflow = TicketWorkflow(
             self,
@@ -58,33 +81,73 @@ class SupportflowStack(Stack):
             functions=functions,
             approval_timeout=Duration.seconds(config.approval_timeout_seconds),
             retry_interval_seconds=config.retry_interval_seconds,
+            log_execution_data=config.log_execution_data,
         )
         state_machine = workflow.state_machine
 
-        for step in (
-            functions.analyze,
-            functions.find_resolution,
-            functions.request_approval,
-            functions.execute,
-            functions.close_ticket,
-        ):
-            memory.grant_write(step)
-            memory.grant_read_short_term_memory(step)
+        # Each grant below is a call the function's code makes, on the one resource it calls it on.
+        for step in functions.steps():
+            memory.grant(step, "bedrock-agentcore:CreateEvent", "bedrock-agentcore:ListEvents")
         for mailing in (functions.request_approval, functions.execute, functions.close_ticket):
-            sender.grant_send_email(mailing)
-        functions.request_approval.add_environment("SIGNING_SECRET_ARN", signing_secret.secret_arn)
-        signing_secret.grant_read(functions.request_approval)
+            sender.grant(mailing, "ses:SendEmail")
+        read_signing_key = iam.PolicyStatement(
+            actions=["secretsmanager:GetSecretValue"], resources=[signing_secret.secret_arn]
+        )
+        for signer in (functions.request_approval, functions.api):
+            signer.add_environment("SIGNING_SECRET_ARN", signing_secret.secret_arn)
+            signer.add_to_role_policy(read_signing_key)
+        if config.runs_model:
+            invoke_model = iam.PolicyStatement(
+                actions=["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+                resources=model_arns(config.model_id),
+            )
+            for runner in functions.model_runners():
+                runner.add_to_role_policy(invoke_model)
 
         functions.api.add_environment("STATE_MACHINE_ARN", state_machine.state_machine_arn)
-        functions.api.add_environment("SIGNING_SECRET_ARN", signing_secret.secret_arn)
-        memory.grant_read_short_term_memory(functions.api)
-        signing_secret.grant_read(functions.api)
+        memory.grant(functions.api, "bedrock-agentcore:ListEvents")
         state_machine.grant_start_execution(functions.api)
         # DescribeExecution only: the history (GetExecutionHistory) would reveal task tokens.
         state_machine.grant_execution(functions.api, "states:DescribeExecution")
-        state_machine.grant_task_response(functions.api)
+        state_machine.grant(functions.api, "states:SendTaskSuccess")
         api.route_to(functions.api)
+
+        functions.approval_monitor.add_environment("STATE_MACHINE_ARN", state_machine.state_machine_arn)
+        state_machine.grant(functions.approval_monitor, "states:ListExecutions")
+        operations = Operations(
+            self,
+            "Operations",
+            operator_email=config.operator_email,
+            state_machine=state_machine,
+            api_function=functions.api,
+            approval_monitor=functions.approval_monitor,
+            approval_alarm_age_seconds=config.approval_alarm_age_seconds,
+        )
+        nag.acknowledge(
+            self,
+            functions=functions,
+            workflow=workflow,
+            api=api,
+            foundation_model=cross_region_model(config.model_id) if config.runs_model else None,
+        )
 
         CfnOutput(self, "ApiUrl", value=public_base_url, description="Base URL of the supportflow API")
         CfnOutput(self, "StateMachineArn", value=state_machine.state_machine_arn)
+        CfnOutput(
+            self,
+            "StateMachineConsole",
+            description="The ticket executions in the Step Functions console",
+            value=Fn.sub(
+                "https://${AWS::Region}.console.aws.amazon.com/states/home?region=${AWS::Region}"
+                "#/statemachines/view/${Arn}",
+                {"Arn": state_machine.state_machine_arn},
+            ),
+        )
         CfnOutput(self, "MemoryId", value=memory.memory_id)
+        CfnOutput(
+            self,
+            "ClientPolicyArn",
+            value=api.client_policy.managed_policy_arn,
+            description="Attach to the role of the system that submits tickets (SigV4-signed calls)",
+        )
+        CfnOutput(self, "AlarmTopicArn", value=operations.topic.topic_arn)

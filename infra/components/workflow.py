@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import Duration
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
@@ -46,6 +47,7 @@ class TicketWorkflow(Construct):
         functions: TicketFunctions,
         approval_timeout: Duration,
         retry_interval_seconds: int,
+        log_execution_data: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
 
@@ -155,4 +157,11 @@ class TicketWorkflow(Construct):
             definition_body=sfn.DefinitionBody.from_chainable(definition),
             timeout=Duration.seconds(approval_timeout.to_seconds() + 2 * 3600),
             comment="supportflow: analyse a ticket, wait for a human decision, run the approved plan",
+            tracing_enabled=True,
+            # Every state transition is logged; inputs and outputs (customer text, task tokens) only on request.
+            logs=sfn.LogOptions(
+                destination=logs.LogGroup(self, "ExecutionLogs", retention=logs.RetentionDays.ONE_MONTH),
+                level=sfn.LogLevel.ALL,
+                include_execution_data=log_execution_data,
+            ),
         )

@@ -8,6 +8,7 @@ AgentCore Memory actor of its checkpoints).
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -64,3 +65,13 @@ class TicketWorkflow:
             if error.response["Error"]["Code"] in CLOSED_TASK_ERRORS:
                 raise TaskClosed(error.response["Error"]["Code"]) from error
             raise
+
+    def running_since(self) -> list[datetime]:
+        """When each open (running) execution started, across all pages."""
+        started: list[datetime] = []
+        pages = self._client.get_paginator("list_executions").paginate(
+            stateMachineArn=self._state_machine_arn, statusFilter="RUNNING"
+        )
+        for page in pages:
+            started.extend(execution["startDate"] for execution in page["executions"])
+        return started

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from ..domain.errors import InvalidRequest, PayloadTooLarge, SupportflowError, UnsupportedMediaType
 from ..domain.models import MAX_COMMENT_CHARS, TicketRequest
 from ..logic import approvals, tickets
+from ..observability import count
 from ..wiring import Services, services
 from . import pages
 
@@ -114,6 +115,7 @@ def submit_ticket() -> Response[str]:
     except ValidationError as error:
         raise InvalidRequest(_describe(error), code="invalid_ticket") from None
     ticket = tickets.submit_ticket(svc, request)
+    count("TicketsSubmitted")
     url = f"{_base_url(svc)}/tickets/{ticket.ticket_id}"
     accepted = TicketAccepted(
         ticket_id=ticket.ticket_id, state="RECEIVED", submitted_at=ticket.submitted_at, links={"self": url}
@@ -153,6 +155,7 @@ def decide_approval(ticket_id: str) -> Response[str]:
     if len(comment) > MAX_COMMENT_CHARS:
         raise InvalidRequest(f"The comment is longer than {MAX_COMMENT_CHARS} characters.", code="invalid_comment")
     decision = approvals.decide(svc, ticket_id, form.get("token", ""), outcome, comment)
+    count("TicketsApproved" if outcome == "approved" else "TicketsRejected")
     ticket_url = f"{_base_url(svc)}/tickets/{ticket_id}"
     if _wants_html():
         return _html(200, pages.decision_page(ticket_id, decision, ticket_url))

@@ -3,7 +3,9 @@
 from typing import Any
 
 from ..api.routes import app
+from ..observability import entry_point
 
 
+@entry_point
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -4,9 +4,12 @@ from typing import Any
 
 from ..domain.payloads import ExecuteInput
 from ..logic import steps
+from ..observability import count, entry_point
 from ..wiring import services
 
 
+@entry_point
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     report = steps.execute_plan(services(), ExecuteInput.model_validate(event))
+    count("TicketsCompleted")
     return report.model_dump(mode="json")

@@ -1,0 +1,60 @@
+"""Logs, traces and metrics for every function, created once per process.
+
+Each handler is wrapped by `entry_point`: structured JSON logs that carry the Lambda
+context and the ticket id, an X-Ray subsegment annotated with the ticket id, and
+CloudWatch metrics (embedded metric format) flushed when the handler returns.
+Responses are never added to traces: they hold customer text.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+
+SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "supportflow")
+NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Supportflow")
+
+logger = Logger(service=SERVICE)
+tracer = Tracer(service=SERVICE)
+metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
+
+R = TypeVar("R")
+Handler = Callable[[dict[str, Any], Any], R]
+
+
+def count(metric: str) -> None:
+    """Add one to a ticket metric (TicketsSubmitted, TicketsApproved, …) for this invocation."""
+    metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
+
+
+def ticket_id_of(event: dict[str, Any]) -> str | None:
+    """The ticket an event is about: a workflow step's payload or an API path parameter."""
+    for container in (event.get("ticket"), event.get("pathParameters")):
+        if isinstance(container, dict):
+            ticket_id = container.get("ticket_id")
+            if isinstance(ticket_id, str):
+                return ticket_id
+    return None
+
+
+def entry_point(handler: Handler[R]) -> Handler[R]:
+    """Wrap a Lambda handler with the logger, the tracer and the metrics."""
+
+    @functools.wraps(handler)
+    def correlated(event: dict[str, Any], context: Any) -> R:
+        logger.clear_state()
+        if context is not None:  # None when a test or a script calls the handler directly
+            logger.append_keys(function_name=context.function_name, function_request_id=context.aws_request_id)
+        ticket_id = ticket_id_of(event)
+        if ticket_id:
+            logger.append_keys(ticket_id=ticket_id)
+            tracer.put_annotation(key="ticket_id", value=ticket_id)
+        return handler(event, context)
+
+    traced = tracer.capture_lambda_handler(correlated, capture_response=False)
+    return metrics.log_metrics(traced)

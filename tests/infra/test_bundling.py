@@ -1,0 +1,77 @@
+"""The Lambda assets as `cdk deploy` would upload them: built by pip on this machine, no Docker.
+
+This is the one synthesis with bundling on (seconds to a minute: pip fetches Linux
+wheels). It writes each function's zipped size to tests/artifacts/bundle-sizes.txt.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from infra.app import STACK_NAME, build_app
+from infra.bundling import LAMBDA_PYTHON_VERSION
+
+pytestmark = pytest.mark.slow
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+MODEL_FUNCTIONS = {"analyze", "find_resolution", "api"}
+ABI = f"cpython-{LAMBDA_PYTHON_VERSION.replace('.', '')}-x86_64-linux-gnu"
+
+
+@pytest.fixture(scope="module")
+def assets(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Handler module name -> the directory CDK would zip for that function."""
+    out = tmp_path_factory.mktemp("bundled")
+    build_app({}, outdir=str(out)).synth()
+    template = json.loads((out / f"{STACK_NAME}.template.json").read_text())
+    found = {}
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::Lambda::Function":
+            module = resource["Properties"]["Handler"].split(".")[2]
+            asset_hash = resource["Properties"]["Code"]["S3Key"].removesuffix(".zip")
+            found[module] = out / f"asset.{asset_hash}"
+    return found
+
+
+def zipped_size(directory: Path) -> int:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(directory.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(directory))
+    return buffer.tell()
+
+
+def test_every_function_ships_its_handler_module(assets):
+    assert len(assets) == 7
+    for module, directory in assets.items():
+        assert (directory / "ticketing" / "handlers" / f"{module}.py").is_file(), module
+
+
+def test_compiled_dependencies_are_linux_wheels_for_the_lambda_python(assets):
+    for directory in assets.values():
+        extensions = list((directory / "pydantic_core").glob("_pydantic_core.*.so"))
+        assert [e.name for e in extensions] == [f"_pydantic_core.{ABI}.so"]
+        assert not list(directory.rglob("*.pyc")), "pip ran with --no-compile"
+
+
+def test_only_the_functions_that_run_a_model_carry_strands(assets):
+    for module, directory in assets.items():
+        carries = (directory / "strands").is_dir()
+        assert carries == (module in MODEL_FUNCTIONS), module
+
+
+def test_functions_share_two_assets_and_each_zip_fits_lambda(assets):
+    assert len({directory.name for directory in assets.values()}) == 2
+    ARTIFACTS.mkdir(exist_ok=True)
+    lines = []
+    for module, directory in sorted(assets.items()):
+        size = zipped_size(directory)
+        assert size < 50 * 1024 * 1024, f"{module}: {size} bytes is over Lambda's 50 MB zip limit"
+        lines.append(f"{module:<18} {size / 1024 / 1024:6.1f} MB zipped  ({directory.name})")
+    (ARTIFACTS / "bundle-sizes.txt").write_text("\n".join(lines) + "\n")
+    print("\n" + "\n".join(lines))

@@ -1,0 +1,113 @@
+"""Each role may make exactly the calls its code makes, on the resources it makes them on."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from local_runtime.synth import synthesize
+from local_runtime.template import resources_of_type
+
+pytestmark = pytest.mark.slow
+
+LOGS = {"logs:CreateLogStream", "logs:PutLogEvents"}
+XRAY = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+MEMORY = {"bedrock-agentcore:CreateEvent", "bedrock-agentcore:ListEvents"}
+MODEL = {"bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"}
+
+EXPECTED = {
+    "Analyze": LOGS | XRAY | MEMORY | MODEL,
+    "FindResolution": LOGS | XRAY | MEMORY | MODEL,
+    "RequestApproval": LOGS | XRAY | MEMORY | {"ses:SendEmail", "secretsmanager:GetSecretValue"},
+    "Execute": LOGS | XRAY | MEMORY | {"ses:SendEmail"},
+    "CloseTicket": LOGS | XRAY | MEMORY | {"ses:SendEmail"},
+    "Api": LOGS
+    | XRAY
+    | MODEL
+    | {
+        "bedrock-agentcore:ListEvents",
+        "secretsmanager:GetSecretValue",
+        "states:StartExecution",
+        "states:DescribeExecution",
+        "states:SendTaskSuccess",
+    },
+    "ApprovalMonitor": LOGS | XRAY | {"states:ListExecutions"},
+}
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def permissions(template: dict[str, Any], role_prefix: str) -> dict[str, list[Any]]:
+    """Action -> resources, over every policy attached to the function's role."""
+    roles = [k for k in resources_of_type(template, "AWS::IAM::Role") if k.startswith(f"{role_prefix}Role")]
+    assert len(roles) == 1, roles
+    granted: dict[str, list[Any]] = {}
+    for policy in resources_of_type(template, "AWS::IAM::Policy").values():
+        if {"Ref": roles[0]} not in policy["Properties"]["Roles"]:
+            continue
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            assert statement["Effect"] == "Allow"
+            for action in _listed(statement["Action"]):
+                granted.setdefault(action, []).extend(_listed(statement["Resource"]))
+    return granted
+
+
+@pytest.mark.parametrize("function", sorted(EXPECTED))
+def test_each_role_allows_only_what_its_code_calls(template, function):
+    assert set(permissions(template, function)) == EXPECTED[function]
+
+
+@pytest.mark.parametrize("function", sorted(EXPECTED))
+def test_no_wildcard_resource_where_a_resource_can_be_named(template, function):
+    for action, resources in permissions(template, function).items():
+        if "*" in resources:
+            assert action in XRAY, f"{function} has {action} on '*'"
+
+
+def test_function_roles_carry_no_managed_policies(template):
+    for logical_id, role in resources_of_type(template, "AWS::IAM::Role").items():
+        if logical_id.split("Role")[0] in EXPECTED:
+            assert "ManagedPolicyArns" not in role["Properties"], logical_id
+
+
+def test_each_function_writes_only_to_its_own_log_group(template):
+    for function in EXPECTED:
+        (log_group,) = permissions(template, function)["logs:PutLogEvents"]
+        assert log_group["Fn::GetAtt"][0].startswith(f"{function}Logs")
+
+
+def test_memory_and_email_grants_name_the_stack_resources(template):
+    (memory,) = resources_of_type(template, "AWS::BedrockAgentCore::Memory")
+    (identity,) = resources_of_type(template, "AWS::SES::EmailIdentity")
+    for function in ("Analyze", "RequestApproval", "Execute", "CloseTicket"):
+        granted = permissions(template, function)
+        assert granted["bedrock-agentcore:CreateEvent"] == [{"Fn::GetAtt": [memory, "MemoryArn"]}]
+    for function in ("RequestApproval", "Execute", "CloseTicket"):
+        (arn,) = permissions(template, function)["ses:SendEmail"]
+        assert {"Ref": identity} in arn["Fn::Join"][1]
+
+
+def test_model_invocation_is_limited_to_the_configured_profile_and_its_model(template):
+    (profile, model) = permissions(template, "Analyze")["bedrock:InvokeModel"]
+    assert json.dumps(profile).endswith(':inference-profile/us.anthropic.claude-sonnet-4-6"]]}')
+    assert json.dumps(model).endswith(':bedrock:*::foundation-model/anthropic.claude-sonnet-4-6"]]}')
+
+
+def test_without_a_model_no_function_may_invoke_one():
+    template = synthesize({"model_id": "none"})
+    for function in EXPECTED:
+        assert not MODEL & set(permissions(template, function)), function
+
+
+def test_the_api_function_cannot_read_execution_history(template):
+    """History events carry task tokens; the API needs DescribeExecution only."""
+    assert not {"states:GetExecutionHistory", "states:ListExecutions"} & set(permissions(template, "Api"))
+
+
+def test_only_the_api_function_may_answer_the_waiting_task(template):
+    answering = [f for f in EXPECTED if "states:SendTaskSuccess" in permissions(template, f)]
+    assert answering == ["Api"]
