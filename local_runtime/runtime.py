@@ -181,7 +181,10 @@ class LocalRuntime:
 
     def _load_functions(self, resolver: Resolver) -> None:
         """Import each function's handler and give the process the functions' environment."""
-        environment: dict[str, str] = {}
+        # One JSON log line per invocation and EMF metric lines on stdout would bury the local story;
+        # warnings and errors still print. Set before the handlers import Powertools.
+        environment: dict[str, str] = {"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING"}
+        self._set_env(environment)
         for spec in self._specs.values():
             for key, value in resolver.resolve(spec.environment).items():
                 if environment.setdefault(key, str(value)) != str(value):

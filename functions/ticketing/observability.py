@@ -9,12 +9,18 @@ Responses are never added to traces: they hold customer text.
 from __future__ import annotations
 
 import functools
+import logging
 import os
+import re
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import MetricUnit
+
+from .domain.models import TICKET_ID_PATTERN
 
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "supportflow")
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Supportflow")
@@ -22,6 +28,11 @@ NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Supportflow")
 logger = Logger(service=SERVICE)
 tracer = Tracer(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
+
+# Modules log with `logging.getLogger(__name__)`; their records go through the package
+# logger, which gets the Powertools handler, so they are JSON and carry the ticket id too.
+logging.getLogger("ticketing")
+copy_config_to_registered_loggers(source_logger=logger, include={"ticketing"})
 
 R = TypeVar("R")
 Handler = Callable[[dict[str, Any], Any], R]
@@ -32,14 +43,17 @@ def count(metric: str) -> None:
     metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
 
 
+_TICKET_ID_IN_PATH = re.compile(TICKET_ID_PATTERN.strip("^$"))
+
+
 def ticket_id_of(event: dict[str, Any]) -> str | None:
-    """The ticket an event is about: a workflow step's payload or an API path parameter."""
-    for container in (event.get("ticket"), event.get("pathParameters")):
-        if isinstance(container, dict):
-            ticket_id = container.get("ticket_id")
-            if isinstance(ticket_id, str):
-                return ticket_id
-    return None
+    """The ticket an event is about: a workflow step's payload, or the ticket id in an API path."""
+    ticket = event.get("ticket")
+    if isinstance(ticket, dict) and isinstance(ticket.get("ticket_id"), str):
+        return ticket["ticket_id"]
+    path = event.get("path")
+    found = _TICKET_ID_IN_PATH.search(path) if isinstance(path, str) else None
+    return found.group(0) if found else None
 
 
 def entry_point(handler: Handler[R]) -> Handler[R]:
@@ -54,7 +68,14 @@ def entry_point(handler: Handler[R]) -> Handler[R]:
         if ticket_id:
             logger.append_keys(ticket_id=ticket_id)
             tracer.put_annotation(key="ticket_id", value=ticket_id)
-        return handler(event, context)
+        started = time.perf_counter()
+        result = handler(event, context)
+        logger.info("handled", extra={"handler": handler.__module__, "duration_ms": _since(started)})
+        return result
 
     traced = tracer.capture_lambda_handler(correlated, capture_response=False)
     return metrics.log_metrics(traced)
+
+
+def _since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
