@@ -49,8 +49,9 @@ _TICKET_ID_IN_PATH = re.compile(TICKET_ID_PATTERN.strip("^$"))
 def ticket_id_of(event: dict[str, Any]) -> str | None:
     """The ticket an event is about: a workflow step's payload, or the ticket id in an API path."""
     ticket = event.get("ticket")
-    if isinstance(ticket, dict) and isinstance(ticket.get("ticket_id"), str):
-        return ticket["ticket_id"]
+    ticket_id = ticket.get("ticket_id") if isinstance(ticket, dict) else None
+    if isinstance(ticket_id, str):
+        return ticket_id
     path = event.get("path")
     found = _TICKET_ID_IN_PATH.search(path) if isinstance(path, str) else None
     return found.group(0) if found else None
