@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from infra.app import STACK_NAME, build_app
-from infra.bundling import LAMBDA_PYTHON_VERSION
+from infra.bundling import BOTOCORE_SERVICES, LAMBDA_PYTHON_VERSION
 
 pytestmark = pytest.mark.slow
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -75,3 +76,20 @@ def test_functions_share_two_assets_and_each_zip_fits_lambda(assets):
         lines.append(f"{module:<18} {size / 1024 / 1024:6.1f} MB zipped  ({directory.name})")
     (ARTIFACTS / "bundle-sizes.txt").write_text("\n".join(lines) + "\n")
     print("\n" + "\n".join(lines))
+
+
+def services_the_code_calls() -> set[str]:
+    """Every `client("<service>", ...)` in the Lambda code, plus strands' Bedrock runtime client."""
+    source = Path(__file__).resolve().parents[2] / "functions" / "ticketing"
+    found = set()
+    for path in source.rglob("*.py"):
+        found |= set(re.findall(r'client\(\s*"([a-z0-9-]+)"', path.read_text()))
+    return found | {"bedrock-runtime"}
+
+
+def test_botocore_keeps_the_models_of_every_service_the_code_calls_and_no_others(assets):
+    assert services_the_code_calls() <= BOTOCORE_SERVICES
+    for directory in assets.values():
+        kept = {p.name for p in (directory / "botocore" / "data").iterdir() if p.is_dir()}
+        assert kept == BOTOCORE_SERVICES
+        assert (directory / "botocore" / "data" / "endpoints.json").is_file()
