@@ -180,20 +180,21 @@ class LocalRuntime:
         return Resolver(refs, attributes)
 
     def _load_functions(self, resolver: Resolver) -> None:
-        """Import each function's handler and give the process the functions' environment."""
-        # One JSON log line per invocation and EMF metric lines on stdout would bury the local story;
-        # warnings and errors still print. Set before the handlers import Powertools.
-        environment: dict[str, str] = {"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING"}
-        self._set_env(environment)
+        """Give the process the functions' environment, then import each function's handler."""
+        environment: dict[str, str] = {}
         for spec in self._specs.values():
             for key, value in resolver.resolve(spec.environment).items():
                 if environment.setdefault(key, str(value)) != str(value):
                     raise ValueError(f"functions disagree on {key}; the local runtime shares one environment")
-            module_name, attribute = spec.handler.rsplit(".", 1)
-            self._handlers[spec.logical_id] = getattr(importlib.import_module(module_name), attribute)
         environment["PUBLIC_BASE_URL"] = self.base_url
+        # One JSON log line per invocation and EMF metric lines on stdout would bury the local story;
+        # warnings and errors still print. Set before the handlers import Powertools.
+        environment.update(POWERTOOLS_METRICS_DISABLED="true", POWERTOOLS_LOG_LEVEL="WARNING")
         self.environment = environment
         self._set_env(environment)
+        for spec in self._specs.values():
+            module_name, attribute = spec.handler.rsplit(".", 1)
+            self._handlers[spec.logical_id] = getattr(importlib.import_module(module_name), attribute)
 
     def replace_handler(self, name: str, handler: Handler) -> None:
         """Run `handler` for the function `name` (benchmarks and fault injection)."""
