@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-# One Converse request: 5 s to connect, 20 s between bytes, one retry (standard mode).
+# One Converse request: 5 s to connect, 20 s between bytes, two attempts in all (standard mode).
 CONNECT_TIMEOUT_SECONDS = 5
 READ_TIMEOUT_SECONDS = 20
 MAX_ATTEMPTS = 2
@@ -24,6 +24,6 @@ def bedrock_model(model_id: str, region: str) -> Any:
         boto_client_config=Config(
             connect_timeout=CONNECT_TIMEOUT_SECONDS,
             read_timeout=READ_TIMEOUT_SECONDS,
-            retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+            retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
         ),
     )

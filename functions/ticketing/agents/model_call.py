@@ -119,13 +119,18 @@ def _run(
             f"the model gave no answer within {limits.deadline_seconds:g} s", CallUsage(requests=budget.count)
         ) from None
     except Exception as error:
-        raise ModelCallFailed(_describe(error), _usage(agent, budget)) from error
+        reason = _spent(limits) if budget.exhausted else _describe(error)
+        raise ModelCallFailed(reason, _usage(agent, budget)) from error
     finally:
         pool.shutdown(wait=False)
     usage = _usage(agent, budget)
     if budget.exhausted:
-        raise ModelCallFailed(f"no answer within the budget of {limits.max_requests} model requests", usage)
+        raise ModelCallFailed(_spent(limits), usage)
     return result, usage
+
+
+def _spent(limits: CallLimits) -> str:
+    return f"no valid answer within the budget of {limits.max_requests} model requests"
 
 
 def _describe(error: Exception) -> str:
