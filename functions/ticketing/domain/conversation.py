@@ -116,6 +116,6 @@ def brief(ticket: Ticket, latest: Checkpoint | None, state: str) -> TicketBrief:
 def template_reply(facts: TicketBrief) -> str:
     """The reply without a model: the issue, where it stands, what happens next."""
     return (
-        f"We are working on ticket {facts.ticket_id}: {facts.issue} "
+        f"Ticket {facts.ticket_id} is about this issue: {facts.issue} "
         f"Where it stands ({facts.state}): {facts.where} What happens next: {facts.next}"
     )
