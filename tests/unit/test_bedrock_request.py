@@ -8,6 +8,7 @@ agents also show that an unreachable Bedrock falls back to the rules.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -26,9 +27,10 @@ class NoNetwork(Exception):
 
 
 @pytest.fixture
-def captured(monkeypatch: pytest.MonkeyPatch) -> tuple[Any, list[dict[str, Any]]]:
+def captured(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, list[dict[str, Any]]]]:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    bedrock_model.cache_clear()
     model = bedrock_model(MODEL_ID, "us-east-1")
     requests: list[dict[str, Any]] = []
 
@@ -37,7 +39,8 @@ def captured(monkeypatch: pytest.MonkeyPatch) -> tuple[Any, list[dict[str, Any]]
         raise NoNetwork("tests never reach Bedrock")
 
     model.client.meta.events.register("before-call.bedrock-runtime.ConverseStream", refuse)
-    return model, requests
+    yield model, requests
+    bedrock_model.cache_clear()
 
 
 def test_triage_request_names_the_model_the_system_prompt_and_the_answer_tool(captured):
@@ -80,3 +83,18 @@ def test_each_bedrock_request_has_bounded_time_and_retries(captured):
     )
     assert config.retries == {"mode": "standard", "total_max_attempts": bedrock.MAX_ATTEMPTS}
     assert model.config["model_id"] == MODEL_ID
+
+
+def test_one_model_per_process_is_shared_by_every_services_instance(monkeypatch):
+    from ticketing.settings import Settings
+    from ticketing.wiring import Services
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    bedrock_model.cache_clear()
+    settings = Settings.from_env({"MEMORY_ID": "m", "MODEL_ID": MODEL_ID})
+    try:
+        first, second = Services(settings).language_model, Services(settings).language_model
+        assert first is second and first.config["model_id"] == MODEL_ID
+    finally:
+        bedrock_model.cache_clear()

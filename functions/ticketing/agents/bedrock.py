@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 # One Converse request: 5 s to connect, 20 s between bytes, two attempts in all (standard mode).
@@ -11,8 +12,13 @@ MAX_ATTEMPTS = 2
 MAX_OUTPUT_TOKENS = 1024
 
 
+@cache
 def bedrock_model(model_id: str, region: str) -> Any:
-    """A Strands `BedrockModel` for `model_id` (a model id or an inference profile)."""
+    """A Strands `BedrockModel` for `model_id` (a model id or an inference profile).
+
+    One per process: each agent call builds a fresh `Agent` but reuses the model and
+    its bedrock-runtime client, as a warm Lambda container reuses its other clients.
+    """
     from botocore.config import Config
     from strands.models import BedrockModel
 
