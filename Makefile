@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_VERSION_CHECK := 1
 
-.PHONY: install demo serve test test-fast lint bench synth clean
+.PHONY: install demo serve test test-fast lint bench accuracy synth clean
 
 $(STAMP): pyproject.toml package.json package-lock.json
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,9 @@ lint: install
 
 bench: install  ## measure the local workflow against baselines from the same run
 	$(BIN)/python -m benchmarks.bench
+
+accuracy: install  ## accuracy of the rules analyzer per category and severity on the labelled tickets
+	$(BIN)/python -m benchmarks.analyzer_accuracy
 
 synth: install  ## synthesize the CloudFormation template with the project's CDK CLI (bundles code)
 	npx cdk synth --quiet

@@ -98,14 +98,16 @@ class SupportflowStack(Stack):
             signer.add_to_role_policy(read_signing_key)
         if config.runs_model:
             invoke_model = iam.PolicyStatement(
-                actions=["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+                # The agents stream (ConverseStream), which needs this action alone.
+                actions=["bedrock:InvokeModelWithResponseStream"],
                 resources=model_arns(config.model_id),
             )
             for runner in functions.model_runners():
                 runner.add_to_role_policy(invoke_model)
 
         functions.api.add_environment("STATE_MACHINE_ARN", state_machine.state_machine_arn)
-        memory.grant(functions.api, "bedrock-agentcore:ListEvents")
+        # Reads checkpoints; reads and writes conversation turns.
+        memory.grant(functions.api, "bedrock-agentcore:CreateEvent", "bedrock-agentcore:ListEvents")
         state_machine.grant_start_execution(functions.api)
         # DescribeExecution only: the history (GetExecutionHistory) would reveal task tokens.
         state_machine.grant_execution(functions.api, "states:DescribeExecution")

@@ -23,6 +23,8 @@ def _serve(host: str, port: int) -> int:
         print(f"supportflow is serving the local stack at {base}")
         print(f"  POST {base}/tickets                 submit a ticket (JSON)")
         print(f"  GET  {base}/tickets/<ticket_id>     ticket status")
+        print(f'  POST {base}/tickets/<ticket_id>/messages      ask about a ticket (JSON {{"text": …}})')
+        print(f"  GET  {base}/tickets/<ticket_id>/conversation  the ticket's conversation")
         print(f"  GET  {base}/approvals/<ticket_id>?token=…  approval page (link from the email)")
         print(f"  GET  {base}/_local/mail             the outbox, readable, links clickable")
         print(f"  GET  {base}/_local/outbox           the outbox as JSON")

@@ -7,6 +7,7 @@ decision), and the ticket's status over HTTP.
 
 from __future__ import annotations
 
+import textwrap
 import time
 from datetime import datetime
 from typing import Any
@@ -26,6 +27,7 @@ LOGIN_TICKET = {
     "subject": "",
     "description": "I can't log in to the app since this morning; it says my password is wrong.",
 }
+RECOVERY_QUESTION = "What was the issue we were working on?"
 
 
 class Story:
@@ -35,6 +37,7 @@ class Story:
         self.say = out
         self.t0 = time.perf_counter()
         self.seen: set[tuple[str, int]] = set()
+        self.ticket_ids: list[str] = []
 
     def step(self, text: str) -> None:
         self.say(f"[{time.perf_counter() - self.t0:6.2f}s] {text}")
@@ -68,6 +71,7 @@ class Story:
         reply = self.api.submit(ticket)
         accepted = reply.json()
         ticket_id = accepted["ticket_id"]
+        self.ticket_ids.append(ticket_id)
         self.step(f"POST /tickets -> {reply.status} {accepted['state']}, ticket {ticket_id}")
 
         view = self.follow_until(ticket_id, {"AWAITING_APPROVAL", "FAILED"})
@@ -77,6 +81,9 @@ class Story:
         self.step("Proposed resolution:")
         for i, s in enumerate(plan["steps"], 1):
             self.say(f"           {i}. {s['title']}  [{s['action_id']}]")
+            if s.get("note"):
+                self.say(f"              {s['note']}")
+        self.say(f"           {_answered_by(analysis, plan)}")
         self.say(f"           plan hash {view['plan_hash'][:16]}…")
 
         email = self.approval_email(ticket_id)
@@ -106,6 +113,19 @@ class Story:
         self.print_trail(ticket_id, final)
         return str(final["state"])
 
+    def ask(self, ticket_id: str, question: str) -> str:
+        """The seed's recovery step: a customer asks, a fresh agent answers from memory alone."""
+        self.step(f'Customer asks over HTTP: "{question}"')
+        reply = self.api.message(ticket_id, question)
+        answer = reply.json()
+        how = "model" if answer["source"] == "model" else f"template; {answer['fallback_reason']}"
+        self.step(f"POST /tickets/{ticket_id}/messages -> {reply.status}, answered by a fresh agent ({how}):")
+        for line in textwrap.wrap(answer["reply"]["text"], 100):
+            self.say(f"           {line}")
+        turns = self.api.conversation(ticket_id).json()["turns"]
+        self.step(f"GET /tickets/{ticket_id}/conversation -> {len(turns)} turns in AgentCore Memory")
+        return str(answer["reply"]["text"])
+
     def print_trail(self, ticket_id: str, view: dict[str, Any]) -> None:
         self.say("           Checkpoint trail (AgentCore Memory):")
         for c in view["checkpoints"]:
@@ -128,6 +148,13 @@ class Story:
         self.say(f"             execution: {events[-1]['type']}")
 
 
+def _answered_by(analysis: dict[str, Any], plan: dict[str, Any]) -> str:
+    calls = analysis["provenance"]["model_calls"] + plan["provenance"]["model_calls"]
+    reasons = {analysis["provenance"]["fallback_reason"], plan["provenance"]["fallback_reason"]} - {""}
+    why = f" ({'; '.join(sorted(reasons))})" if reasons else ""
+    return f"answered by: analysis {analysis['source']}, plan {plan['source']}; model calls {calls} of at most 2{why}"
+
+
 def _describe(checkpoint: dict[str, Any]) -> str:
     note = checkpoint.get("note")
     return f"{checkpoint['state']} ({note})" if note else str(checkpoint["state"])
@@ -147,4 +174,6 @@ def run_demo(out: Any = print) -> int:
         verdict = "OK" if outcome_ok else "WRONG"
         out(f"\nTicket 1 {first} (expected COMPLETED), ticket 2 {second} (expected REJECTED): {verdict}")
         out(f"Outbox: {len(runtime.outbox.emails())} emails sent.")
+        out("\n=== Recovery: the customer of ticket 1 comes back; a fresh agent knows only what memory holds ===")
+        story.ask(story.ticket_ids[0], RECOVERY_QUESTION)
     return 0 if outcome_ok else 1

@@ -47,6 +47,14 @@ class ApiClient:
     def ticket(self, ticket_id: str) -> Reply:
         return self.request("GET", f"/tickets/{ticket_id}")
 
+    def message(self, ticket_id: str, text: str) -> Reply:
+        """A customer's message on a ticket; the reply carries the agent's answer."""
+        body = json.dumps({"text": text}).encode()
+        return self.request("POST", f"/tickets/{ticket_id}/messages", body, {"Content-Type": "application/json"})
+
+    def conversation(self, ticket_id: str) -> Reply:
+        return self.request("GET", f"/tickets/{ticket_id}/conversation")
+
     def outbox(self) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = self.request("GET", "/_local/outbox").json()
         return result

@@ -22,6 +22,7 @@ from typing import Any
 
 import boto3
 from moto import mock_aws
+from moto.core.config import DefaultConfig
 
 from ticketing.adapters import aws_clients, signing_key
 
@@ -41,8 +42,18 @@ from .template import (
 
 Handler = Callable[[dict[str, Any], Any], Any]
 # Fast local defaults: retries that sleep for seconds in real time only slow a laptop.
-# Offline by default: no model unless SUPPORTFLOW_MODEL_ID names one (see local_runtime/cli.py).
+# Offline by default: no model unless SUPPORTFLOW_MODEL_ID names one (see local_model_id).
 LOCAL_CONTEXT: dict[str, Any] = {"retry_interval_seconds": 1, "model_id": "none"}
+MODEL_ENV = "SUPPORTFLOW_MODEL_ID"
+
+
+def local_model_id() -> str:
+    """The Bedrock model the local stack's agents use: `SUPPORTFLOW_MODEL_ID`, else none (rules only).
+
+    Setting it is the one step to real Bedrock from this machine: moto then lets
+    bedrock-runtime calls through, signed with the user's own AWS credentials.
+    """
+    return os.environ.get(MODEL_ENV, "").strip() or "none"
 
 
 @dataclass
@@ -70,7 +81,7 @@ class LocalRuntime:
         port: int = 0,
         serve_http: bool = True,
     ) -> None:
-        self.context = {**LOCAL_CONTEXT, **(context or {})}
+        self.context = {**LOCAL_CONTEXT, "model_id": local_model_id(), **(context or {})}
         self.outbox = Outbox()
         self._http = LocalHttpApi(self, host, port) if serve_http else None
         self._mock: Any = None
@@ -92,7 +103,7 @@ class LocalRuntime:
         self.template = synthesize(self.context)
         aws_hooks.install()
         self._set_env({"AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION})
-        self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
+        self._mock = mock_aws(config=self.mock_config())
         self._mock.start()
         aws_clients.reset_clients()
         signing_key.forget_keys()
@@ -104,6 +115,13 @@ class LocalRuntime:
             # that arrive before this point wait in the backlog instead of failing.
             self._http.start()
         return self
+
+    def mock_config(self) -> DefaultConfig:
+        """moto's settings: the ASL interpreter on; Bedrock passed through only when a model is set."""
+        config: DefaultConfig = {"stepfunctions": {"execute_state_machine": True}}
+        if str(self.context.get("model_id", "none")).strip().lower() not in ("", "none"):
+            config["core"] = {"mock_credentials": False, "passthrough": {"services": ["bedrock-runtime"]}}
+        return config
 
     def stop(self) -> None:
         aws_hooks.activate(None)

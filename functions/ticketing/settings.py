@@ -21,12 +21,18 @@ class Settings(BaseModel):
     public_base_url: str = Field(default="http://127.0.0.1:8000", alias="PUBLIC_BASE_URL")
     approval_link_ttl_seconds: int = Field(default=72 * 3600, gt=0, alias="APPROVAL_LINK_TTL_SECONDS")
     resolution_executor: str = Field(default="simulated", alias="RESOLUTION_EXECUTOR")
+    # A Bedrock model id or inference profile; "none" or empty: the rules and the catalog answer.
+    model_id: str = Field(default="none", alias="MODEL_ID")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         source = os.environ if env is None else env
         known = {f.alias for f in cls.model_fields.values() if f.alias}
         return cls.model_validate({k: v for k, v in source.items() if k in known})
+
+    @property
+    def model_enabled(self) -> bool:
+        return self.model_id.strip().lower() not in ("", "none")
 
     @property
     def base_url(self) -> str:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from .adapters.aws_clients import client
 from .adapters.checkpoint_store import CheckpointStore
+from .adapters.conversation_store import ConversationStore
 from .adapters.mailer import SesMailer
 from .adapters.signing_key import signing_key
 from .adapters.workflow import TicketWorkflow
@@ -21,6 +23,19 @@ class Services:
     @cached_property
     def checkpoints(self) -> CheckpointStore:
         return CheckpointStore(client("bedrock-agentcore", self.settings.aws_region), self.settings.memory_id)
+
+    @cached_property
+    def conversation(self) -> ConversationStore:
+        return ConversationStore(client("bedrock-agentcore", self.settings.aws_region), self.settings.memory_id)
+
+    @cached_property
+    def language_model(self) -> Any | None:
+        """The agents' Bedrock model, or None when none is configured (the rules and the catalog answer)."""
+        if not self.settings.model_enabled:
+            return None
+        from .agents.bedrock import bedrock_model  # deferred: loads strands
+
+        return bedrock_model(self.settings.model_id, self.settings.aws_region)
 
     @cached_property
     def mailer(self) -> SesMailer:

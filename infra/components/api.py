@@ -24,6 +24,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from ticketing.domain.conversation import CustomerMessage
 from ticketing.domain.models import TicketRequest
 
 STAGE = "prod"
@@ -43,6 +44,8 @@ class Route:
 ROUTES = (
     Route("/tickets", "POST", client=True, body=TicketRequest),
     Route("/tickets/{ticket_id}", "GET", client=True),
+    Route("/tickets/{ticket_id}/messages", "POST", client=True, body=CustomerMessage),
+    Route("/tickets/{ticket_id}/conversation", "GET", client=True),
     Route("/approvals/{ticket_id}", "GET", client=False, query=("token",)),
     Route("/approvals/{ticket_id}", "POST", client=False),
 )
@@ -153,6 +156,7 @@ class TicketApi(Construct):
             if route.body is not None:
                 model = self.rest_api.add_model(
                     route.body.__name__,
+                    model_name=route.body.__name__,
                     content_type="application/json",
                     schema=json_schema(route.body.model_json_schema()),
                 )

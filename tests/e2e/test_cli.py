@@ -42,8 +42,17 @@ def test_demo_tells_the_whole_story_and_exits_zero():
         "Approver clicks Reject: POST -> 200",
         "ended REJECTED",
         "Ticket 1 COMPLETED (expected COMPLETED), ticket 2 REJECTED (expected REJECTED): OK",
+        "model calls 0 of at most 2 (no model is configured (MODEL_ID=none))",
     ):
         assert line in out
+    # It ends with the seed's recovery step: a fresh agent, asked over HTTP, answers from memory.
+    recovery = out.split("=== Recovery:", 1)[1]
+    assert 'Customer asks over HTTP: "What was the issue we were working on?"' in recovery
+    assert "/messages -> 200, answered by a fresh agent" in recovery
+    answer = " ".join(recovery.split())
+    assert "is about this issue: My internet connection keeps dropping every few minutes." in answer
+    assert "Where it stands (COMPLETED)" in answer and "What happens next:" in answer
+    assert "conversation -> 2 turns in AgentCore Memory" in recovery
     assert "!!" not in result.stderr  # no Node end-of-life banner
 
 

@@ -177,8 +177,15 @@ def test_a_malformed_payload_is_a_validation_error(svc):
     assert history(svc) == []
 
 
-def test_analysis_is_the_rules_analysis(svc):
-    assert analyze.handler(BASE, None) == analyze_ticket(TICKET).model_dump(mode="json")
+def test_without_a_model_the_analysis_is_the_rules_analysis_and_says_why(svc):
+    answered = analyze.handler(BASE, None)
+    provenance = answered.pop("provenance")
+    expected = analyze_ticket(TICKET).model_dump(mode="json")
+    expected.pop("provenance")
+    assert answered == expected
+    assert provenance["source"] == "rules"
+    assert provenance["model_calls"] == 0
+    assert "no model is configured" in provenance["fallback_reason"]
 
 
 def test_a_failure_after_the_decision_keeps_the_decision_but_not_the_cause_public(svc, moto_stack):

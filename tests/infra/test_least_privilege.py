@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 LOGS = {"logs:CreateLogStream", "logs:PutLogEvents"}
 XRAY = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 MEMORY = {"bedrock-agentcore:CreateEvent", "bedrock-agentcore:ListEvents"}
-MODEL = {"bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"}
+MODEL = {"bedrock:InvokeModelWithResponseStream"}
 
 EXPECTED = {
     "Analyze": LOGS | XRAY | MEMORY | MODEL,
@@ -27,6 +27,7 @@ EXPECTED = {
     | XRAY
     | MODEL
     | {
+        "bedrock-agentcore:CreateEvent",
         "bedrock-agentcore:ListEvents",
         "secretsmanager:GetSecretValue",
         "states:StartExecution",
@@ -92,7 +93,7 @@ def test_memory_and_email_grants_name_the_stack_resources(template):
 
 
 def test_model_invocation_is_limited_to_the_configured_profile_and_its_model(template):
-    (profile, model) = permissions(template, "Analyze")["bedrock:InvokeModel"]
+    (profile, model) = permissions(template, "Analyze")["bedrock:InvokeModelWithResponseStream"]
     assert json.dumps(profile).endswith(':inference-profile/us.anthropic.claude-sonnet-4-6"]]}')
     assert json.dumps(model).endswith(':bedrock:*::foundation-model/anthropic.claude-sonnet-4-6"]]}')
 

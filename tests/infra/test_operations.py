@@ -53,8 +53,12 @@ def test_api_gateway_validates_the_ticket_body_and_the_link_token(template):
     assert validator["Properties"]["ValidateRequestBody"] and validator["Properties"]["ValidateRequestParameters"]
     for props in methods.values():
         assert "RequestValidatorId" in props
-    (model,) = resources_of_type(template, "AWS::ApiGateway::Model").values()
-    schema = model["Properties"]["Schema"]
+    models = {
+        m["Properties"]["Name"]: m["Properties"] for m in resources_of_type(template, "AWS::ApiGateway::Model").values()
+    }
+    assert set(models) == {"TicketRequest", "CustomerMessage"}
+    assert models["CustomerMessage"]["Schema"]["properties"]["text"]["maxLength"] == 2000
+    schema = models["TicketRequest"]["Schema"]
     assert schema["required"] == ["customer_id", "customer_email", "description"]
     assert schema["additionalProperties"] is False
     assert schema["properties"]["description"]["maxLength"] == 5000

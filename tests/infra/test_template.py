@@ -91,6 +91,8 @@ def test_api_routes(template):
     assert routes == {
         ("POST", "/tickets"),
         ("GET", "/tickets/{ticket_id}"),
+        ("POST", "/tickets/{ticket_id}/messages"),
+        ("GET", "/tickets/{ticket_id}/conversation"),
         ("GET", "/approvals/{ticket_id}"),
         ("POST", "/approvals/{ticket_id}"),
     }

@@ -29,3 +29,10 @@ def test_lambda_code_never_imports_cdk_the_local_runtime_or_test_tools(path):
 @pytest.mark.parametrize("path", sorted((FUNCTIONS / "domain").rglob("*.py")), ids=lambda p: p.name)
 def test_the_domain_does_no_io(path):
     assert not imported_modules(path) & {"boto3", "botocore", "urllib", "http", "socket", "requests", "subprocess"}
+
+
+@pytest.mark.parametrize("path", sorted(FUNCTIONS.rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT)))
+def test_only_the_agents_package_touches_strands(path):
+    if path.parent.name == "agents":
+        return
+    assert "strands" not in imported_modules(path)

@@ -70,3 +70,34 @@ def test_summary_prefers_subject_then_first_sentence():
 
 def test_source_is_rules():
     assert triage("wifi drops").source == "rules"
+
+
+def test_plurals_of_one_word_cues_count():
+    assert triage("All the laptops fail after the power cut").category is Category.HARDWARE
+
+
+def test_a_possessive_is_the_thing_itself():
+    assert triage("The app's settings page is blank after the update").category is Category.SOFTWARE
+
+
+def test_accented_words_stay_whole():
+    assert triage("L'écran reste noir").category is Category.HARDWARE
+    assert triage("No puedo iniciar sesión, mi contraseña es incorrecta").category is Category.ACCOUNT
+
+
+def test_shutting_down_is_not_an_outage_but_down_is():
+    assert triage("My laptop shuts down when it gets hot").severity is not Severity.HIGH
+    assert triage("The link goes up and down all day").severity is Severity.MEDIUM
+    assert triage("The intranet is down").severity is Severity.HIGH
+
+
+def test_a_phone_extension_is_not_a_browser_extension():
+    assert triage("How do I get a new phone extension?").category is Category.GENERAL
+
+
+def test_a_question_that_names_no_problem_is_low():
+    result = triage("What are the opening hours of the service desk?")
+    assert (result.category, result.severity) == (Category.GENERAL, Severity.LOW)
+    assert "question" in result.explanation
+    assert triage("Something is wrong with it?").severity is Severity.LOW
+    assert triage("My laptop keeps crashing, why?").severity is Severity.MEDIUM

@@ -41,7 +41,9 @@ def approval_page(review: ApprovalReview, action_url: str) -> str:
     assert analysis is not None and plan is not None and approval is not None
     steps = "".join(
         f"<li><strong>{escape(s.title)}</strong> <code>{escape(s.action_id)}</code><br>"
-        f"<span class='muted'>{escape(s.instructions)}</span></li>"
+        f"<span class='muted'>{escape(s.instructions)}</span>"
+        + (f"<br>For this ticket: {escape(s.note)}" if s.note else "")
+        + "</li>"
         for s in plan.steps
     )
     return page(

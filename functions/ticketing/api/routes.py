@@ -16,9 +16,10 @@ from urllib.parse import parse_qs
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from pydantic import BaseModel, ValidationError
 
+from ..domain.conversation import CustomerMessage
 from ..domain.errors import InvalidRequest, PayloadTooLarge, SupportflowError, UnsupportedMediaType
 from ..domain.models import MAX_COMMENT_CHARS, TicketRequest
-from ..logic import approvals, tickets
+from ..logic import approvals, conversation, tickets
 from ..observability import count
 from ..wiring import Services, services
 from . import pages
@@ -126,6 +127,20 @@ def submit_ticket() -> Response[str]:
 @app.get("/tickets/<ticket_id>")
 def get_ticket(ticket_id: str) -> Response[str]:
     return _json(200, tickets.ticket_view(services(), ticket_id))
+
+
+@app.post("/tickets/<ticket_id>/messages")
+def post_message(ticket_id: str) -> Response[str]:
+    try:
+        message = CustomerMessage.model_validate(_json_body())
+    except ValidationError as error:
+        raise InvalidRequest(_describe(error), code="invalid_message") from None
+    return _json(200, conversation.post_message(services(), ticket_id, message))
+
+
+@app.get("/tickets/<ticket_id>/conversation")
+def get_conversation(ticket_id: str) -> Response[str]:
+    return _json(200, conversation.conversation(services(), ticket_id))
 
 
 @app.get("/approvals/<ticket_id>")

@@ -108,6 +108,23 @@ class Ticket(Model):
     submitted_at: datetime
 
 
+class Provenance(Model):
+    """Who answered a workflow step, why, and what the model cost (kept in the checkpoints).
+
+    `model_calls` counts agent invocations (at most one per step, so two per ticket);
+    `model_requests` counts the Bedrock Converse requests inside them (a catalog lookup
+    and the structured answer are two requests of one call).
+    """
+
+    source: Literal["model", "rules"] = "rules"
+    model_id: str = ""
+    fallback_reason: str = ""
+    model_calls: int = Field(default=0, ge=0)
+    model_requests: int = Field(default=0, ge=0)
+    input_tokens: int = Field(default=0, ge=0)
+    output_tokens: int = Field(default=0, ge=0)
+
+
 class Analysis(Model):
     """The triage of a ticket and the signals that decided it."""
 
@@ -116,13 +133,16 @@ class Analysis(Model):
     summary: str
     signals: list[str]
     explanation: str
-    source: Literal["rules", "agent"] = "rules"
+    source: Literal["rules", "model"] = "rules"
+    provenance: Provenance = Field(default_factory=Provenance)
 
 
 class ResolutionStep(Model):
     action_id: str
     title: str
     instructions: str
+    # The agent's wording of this step for this customer; empty when the catalog answered.
+    note: str = ""
 
 
 class ResolutionPlan(Model):
@@ -131,7 +151,8 @@ class ResolutionPlan(Model):
     category: Category
     steps: list[ResolutionStep] = Field(min_length=1)
     customer_message: str
-    source: Literal["catalog", "agent"] = "catalog"
+    source: Literal["catalog", "model"] = "catalog"
+    provenance: Provenance = Field(default_factory=Provenance)
 
     @field_validator("steps")
     @classmethod
@@ -143,8 +164,11 @@ class ResolutionPlan(Model):
 
     @property
     def plan_hash(self) -> str:
-        """What an approver approves: any change to the steps changes this."""
-        return sha256_hex(self.model_dump(mode="json"))
+        """What an approver approves: any change to the steps changes this.
+
+        The provenance (which source answered, tokens) is bookkeeping, not part of the plan.
+        """
+        return sha256_hex(self.model_dump(mode="json", exclude={"provenance"}))
 
 
 class Decision(Model):

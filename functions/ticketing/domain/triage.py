@@ -14,10 +14,17 @@ from typing import TypeVar
 
 from .models import Analysis, Category, Severity, Ticket
 
-_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?(?:-[a-z0-9]+)*")
-_CLAUSE_BREAK = re.compile(r"[.!?;,:()\n]+|\bbut\b")
+# Letters of any script, so "écran" and "contraseña" stay whole words.
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?(?:-[^\W_]+)*")
+_CLAUSE_BREAK = re.compile(r"[.!?¡¿;,:()\n]+|\bbut\b")
 _NEGATORS = frozenset({"not", "never", "isn't", "wasn't", "aren't", "nothing"})
 _FILLERS = frozenset({"a", "an", "the", "my", "our", "your", "really", "actually", "about"})
+# A cue that means something else right after these words: "shuts down" is a device
+# turning off, not an outage; "up and down" is flapping; a phone extension is no plugin.
+_NOT_AFTER: dict[str, frozenset[str]] = {
+    "down": frozenset({"shut", "shuts", "shutting", "slow", "slows", "slowed", "and", "calm", "turn", "turned"}),
+    "extension": frozenset({"phone", "desk", "telephone"}),
+}
 
 CATEGORY_CUES: dict[Category, dict[str, int]] = {
     Category.NETWORK: {
@@ -50,6 +57,20 @@ CATEGORY_CUES: dict[Category, dict[str, int]] = {
         "website": 1,
         "timeout": 1,
         "timeouts": 1,
+        "access point": 3,
+        "wireless": 3,
+        "proxy": 2,
+        "isp": 2,
+        "flapping": 1,
+        # French, Spanish, German
+        "réseau": 3,
+        "déconnecte": 2,
+        "connexion": 2,
+        "conexión": 2,
+        "internetverbindung": 3,
+        "verbindung": 2,
+        "netzwerk": 3,
+        "wlan": 3,
     },
     Category.SOFTWARE: {
         "software": 3,
@@ -87,6 +108,36 @@ CATEGORY_CUES: dict[Category, dict[str, int]] = {
         "version": 1,
         "windows update": 3,
         "driver": 1,
+        "installer": 2,
+        "reinstall": 2,
+        "reinstalled": 2,
+        "uninstall": 2,
+        "patch": 2,
+        "deploy": 2,
+        "macro": 2,
+        "runtime error": 2,
+        "mail client": 2,
+        "email client": 2,
+        "email server": 2,
+        "mail server": 2,
+        "sync client": 2,
+        "erp": 2,
+        "crm": 2,
+        "antivirus": 2,
+        "malware": 3,
+        "ransomware": 3,
+        "virus": 3,
+        "spell checker": 2,
+        "checkout": 1,
+        # French, Spanish, German
+        "logiciel": 3,
+        "plante": 2,
+        "aplicación": 2,
+        "programa": 2,
+        "se cierra": 2,
+        "programm": 2,
+        "stürzt": 3,
+        "absturz": 3,
     },
     Category.HARDWARE: {
         "hardware": 3,
@@ -124,6 +175,31 @@ CATEGORY_CUES: dict[Category, dict[str, int]] = {
         "docking station": 3,
         "dock": 2,
         "blue screen": 2,
+        "scanner": 3,
+        "trackpad": 3,
+        "touchpad": 3,
+        "tablet": 2,
+        "toner": 3,
+        "paper jam": 3,
+        "jams": 2,
+        "audio jack": 3,
+        "asset tag": 2,
+        "power supply": 3,
+        "ups": 3,
+        "server room": 2,
+        "boot": 1,
+        "smoke": 2,
+        # French, Spanish, German
+        "écran": 2,
+        "ordinateur": 1,
+        "clavier": 3,
+        "imprimante": 3,
+        "pantalla": 2,
+        "impresora": 3,
+        "teclado": 3,
+        "bildschirm": 2,
+        "drucker": 3,
+        "tastatur": 3,
     },
     Category.ACCOUNT: {
         "account": 2,
@@ -154,6 +230,21 @@ CATEGORY_CUES: dict[Category, dict[str, int]] = {
         "sso": 3,
         "profile": 1,
         "email address": 1,
+        "display name": 3,
+        "credentials": 3,
+        "denied": 2,
+        "compromised": 2,
+        "phishing": 2,
+        # French, Spanish, German
+        "mot de passe": 3,
+        "me connecter": 2,
+        "contraseña": 3,
+        "iniciar sesión": 3,
+        "cuenta": 2,
+        "passwort": 3,
+        "konto": 2,
+        "anmelden": 3,
+        "gesperrt": 2,
     },
 }
 
@@ -184,6 +275,21 @@ SEVERITY_CUES: dict[Severity, dict[str, int]] = {
         "asap": 2,
         "immediately": 2,
         "nothing works": 3,
+        "every customer": 3,
+        "all customers": 3,
+        "customers can't": 3,
+        "customers cannot": 3,
+        "losing orders": 3,
+        "nobody can": 3,
+        "no one can": 3,
+        "is blocked": 2,
+        "compromised": 3,
+        "phishing": 3,
+        "smoke": 3,
+        "fire": 3,
+        "urgente": 3,
+        "dringend": 3,
+        "urgence": 3,
     },
     Severity.MEDIUM: {
         "keeps": 1,
@@ -204,6 +310,8 @@ SEVERITY_CUES: dict[Severity, dict[str, int]] = {
         "repeatedly": 1,
         "annoying": 1,
         "work calls": 1,
+        "up and down": 2,
+        "flapping": 2,
     },
     Severity.LOW: {
         "question": 2,
@@ -221,6 +329,21 @@ SEVERITY_CUES: dict[Severity, dict[str, int]] = {
         "suggestion": 3,
         "curious": 2,
         "small": 1,
+        "where can i": 2,
+        "where do i": 2,
+        "who should i": 2,
+        "should i": 2,
+        "can i": 1,
+        "is there": 2,
+        "is that possible": 2,
+        "is it possible": 2,
+        "i'd like": 1,
+        "would like": 1,
+        "whenever convenient": 3,
+        "just so you know": 3,
+        "thanks": 2,
+        "thank you": 2,
+        "solved": 2,
     },
 }
 
@@ -238,8 +361,29 @@ class Match:
     weight: int
 
 
+_ELISION = re.compile(r"^(?:l|d|j|n|m|s|t|c|qu)'(?=[^\W_])")
+
+
+def _token(word: str) -> str:
+    """The word a cue is about: "app's" is the app, French "l'écran" is "écran"."""
+    word = _ELISION.sub("", word)
+    return word[:-2] if word.endswith("'s") else word
+
+
 def _clauses(text: str) -> list[list[str]]:
-    return [_WORD.findall(part) for part in _CLAUSE_BREAK.split(text.lower().replace("’", "'"))]
+    parts = _CLAUSE_BREAK.split(text.lower().replace("’", "'"))
+    return [[_token(w) for w in _WORD.findall(part)] for part in parts]
+
+
+def _matches(words: list[str], start: int, parts: list[str]) -> bool:
+    n = len(parts)
+    found = words[start : start + n]
+    if n == 1 and found and found[0] == parts[0] + "s":
+        found = parts  # a plural of a one-word cue: "laptops", "passwords"
+    if found != parts:
+        return False
+    excluded = _NOT_AFTER.get(parts[0])
+    return not (excluded and start > 0 and words[start - 1] in excluded)
 
 
 def _is_negated(words: list[str], start: int) -> bool:
@@ -257,7 +401,7 @@ def find_cues(text: str, cues: dict[str, int]) -> list[Match]:
         for cue, parts in phrases.items():
             n = len(parts)
             for start in range(len(words) - n + 1):
-                if words[start : start + n] == parts and not _is_negated(words, start):
+                if _matches(words, start, parts) and not _is_negated(words, start):
                     found.append(Match(cue, cues[cue]))
                     break
     return found
@@ -283,7 +427,9 @@ def analyze_ticket(ticket: Ticket) -> Analysis:
 
     by_severity = {s: find_cues(text, cues) for s, cues in SEVERITY_CUES.items()}
     severity_scores = {s: sum(m.weight for m in ms) for s, ms in by_severity.items()}
-    severity = _best(severity_scores, _SEVERITY_PRIORITY) or Severity.MEDIUM
+    # A question that names no technical problem is a request for information: low.
+    asks = category is Category.GENERAL and "?" in text
+    severity = _best(severity_scores, _SEVERITY_PRIORITY) or (Severity.LOW if asks else Severity.MEDIUM)
 
     others = ", ".join(f"{c.value} {category_scores[c]}" for c in CATEGORY_CUES if c != category)
     if category is Category.GENERAL:
@@ -297,6 +443,8 @@ def analyze_ticket(ticket: Ticket) -> Analysis:
         severity_reason = (
             f"Severity {severity.value} scored {severity_scores[severity]} ({_describe(by_severity[severity])})."
         )
+    elif severity is Severity.LOW:
+        severity_reason = "Severity low: a question that names no technical problem and no severity cue."
     else:
         severity_reason = "Severity medium: no severity cue found, so the default applies."
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
+from ..agents import analyst, planner
 from ..domain import notifications
 from ..domain.catalog import load_catalog
 from ..domain.errors import PlanNotApproved, ResolutionStepFailed
@@ -33,20 +34,19 @@ from ..domain.payloads import (
     FindResolutionInput,
     RequestApprovalInput,
 )
-from ..domain.triage import analyze_ticket
 from ..wiring import Services
 
 
 def analyze(services: Services, step: AnalyzeInput) -> Analysis:
     services.checkpoints.advance(step.ticket, TicketState.ANALYZING, step.step_key("ANALYZING"))
-    return analyze_ticket(step.ticket)
+    return analyst.analyze(step.ticket, services.language_model, services.settings.model_id)
 
 
 def find_resolution(services: Services, step: FindResolutionInput) -> ResolutionPlan:
     services.checkpoints.advance(
         step.ticket, TicketState.FINDING_SOLUTION, step.step_key("FINDING_SOLUTION"), analysis=step.analysis
     )
-    return load_catalog().plan_for(step.analysis)
+    return planner.plan(step.ticket, step.analysis, services.language_model, services.settings.model_id)
 
 
 def approval_link(base_url: str, ticket_id: str, token: str) -> str:
