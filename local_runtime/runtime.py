@@ -26,6 +26,7 @@ from moto import mock_aws
 from ticketing.adapters import aws_clients, signing_key
 
 from . import aws_hooks
+from .faults import Faults
 from .http_api import LocalHttpApi
 from .outbox import Outbox
 from .synth import synthesize
@@ -72,6 +73,7 @@ class LocalRuntime:
     ) -> None:
         self.context = {**LOCAL_CONTEXT, **(context or {})}
         self.outbox = Outbox()
+        self.faults = Faults()
         self._http = LocalHttpApi(self, host, port) if serve_http else None
         self._mock: Any = None
         self._handlers: dict[str, Handler] = {}
@@ -209,6 +211,7 @@ class LocalRuntime:
         """Run a handler as Lambda would; an exception becomes Lambda's error payload."""
         context = LocalLambdaContext(name, self._specs[name].arn, str(uuid.uuid4()))
         try:
+            self.faults.raise_for_handler(name)
             return self._handlers[name](event, context), False
         except Exception as error:  # noqa: BLE001 - every error is reported as Lambda reports it
             return {

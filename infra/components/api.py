@@ -23,6 +23,7 @@ class Route:
 ROUTES = (
     Route("/tickets", "POST", client=True),
     Route("/tickets/{ticket_id}", "GET", client=True),
+    Route("/tickets/{ticket_id}/resume", "POST", client=True),
     Route("/approvals/{ticket_id}", "GET", client=False),
     Route("/approvals/{ticket_id}", "POST", client=False),
 )

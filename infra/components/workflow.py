@@ -19,6 +19,7 @@ NOT_RETRYABLE = [
     "PlanNotApproved",
     "ResolutionStepFailed",
     "CheckpointNotFound",
+    "EmailRejected",
     "ValueError",
     "KeyError",
     "TypeError",
@@ -34,6 +35,12 @@ def _retry(task: sfn.TaskStateBase, interval_seconds: int) -> None:
         interval=Duration.seconds(interval_seconds),
         backoff_rate=2,
         max_attempts=3,
+    )
+
+
+def _resuming_from(step: str) -> sfn.Condition:
+    return sfn.Condition.and_(
+        sfn.Condition.is_present("$.resume.from"), sfn.Condition.string_equals("$.resume.from", step)
     )
 
 
@@ -147,7 +154,17 @@ class TicketWorkflow(Construct):
             )
         )
 
-        definition = analyze.next(find_resolution).next(await_approval).next(approved)
+        analyze.next(find_resolution).next(await_approval).next(approved)
+        # A resumed execution (POST /tickets/{id}/resume) carries `resume.from` and what the
+        # checkpoint holds (analysis, plan, decision): it continues at the first step whose
+        # result is not recorded, so nothing is analysed or approved twice.
+        definition = (
+            sfn.Choice(self, "Resume from?")
+            .when(_resuming_from("decision"), approved)
+            .when(_resuming_from("approval"), await_approval)
+            .when(_resuming_from("resolution"), find_resolution)
+            .otherwise(analyze)
+        )
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",

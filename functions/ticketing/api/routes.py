@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..domain.errors import InvalidRequest, PayloadTooLarge, SupportflowError, UnsupportedMediaType
 from ..domain.models import MAX_COMMENT_CHARS, TicketRequest
-from ..logic import approvals, tickets
+from ..logic import approvals, resume, tickets
 from ..wiring import Services, services
 from . import pages
 
@@ -124,6 +124,15 @@ def submit_ticket() -> Response[str]:
 @app.get("/tickets/<ticket_id>")
 def get_ticket(ticket_id: str) -> Response[str]:
     return _json(200, tickets.ticket_view(services(), ticket_id))
+
+
+@app.post("/tickets/<ticket_id>/resume")
+def resume_ticket(ticket_id: str) -> Response[str]:
+    svc = services()
+    started = resume.resume_ticket(svc, ticket_id)
+    url = f"{_base_url(svc)}/tickets/{started.ticket_id}"
+    body = {**started.model_dump(mode="json"), "state": "RESUMING", "links": {"self": url}}
+    return _json(202, body, {"Location": url})
 
 
 @app.get("/approvals/<ticket_id>")
