@@ -92,7 +92,7 @@ def test_resuming_an_expired_ticket_asks_again_with_a_new_link_and_analyses_noth
     ]
     assert view["workflow"]["status"] == "SUCCEEDED"
     entered = states_entered(stack, f"{ticket_id}-r1")
-    assert entered[:2] == ["Resume from?", "Await approval"]
+    assert entered[:3] == ["Resumed?", "Resume from?", "Await approval"]
     assert "Analyze issue" not in entered and "Find resolution" not in entered
 
     again = api.request("POST", f"/tickets/{ticket_id}/resume")

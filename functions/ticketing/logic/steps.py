@@ -117,9 +117,12 @@ def execute_plan(services: Services, step: ExecuteInput, executor: ResolutionExe
     if latest.state not in (TicketState.AWAITING_APPROVAL, TicketState.EXECUTING) and not resumed:
         raise PlanNotApproved(f"Ticket {ticket.ticket_id} is {latest.state.value}, not ready to execute.")
 
-    checkpoint = services.checkpoints.advance(
-        ticket, TicketState.EXECUTING, step.step_key("EXECUTING"), after=latest, decision=step.decision
-    )
+    if latest.state is TicketState.EXECUTING and latest.data.decision == step.decision:
+        checkpoint = latest  # a retried attempt carries on where the last one stopped
+    else:
+        checkpoint = services.checkpoints.advance(
+            ticket, TicketState.EXECUTING, step.step_key("EXECUTING"), after=latest, decision=step.decision
+        )
     results = list(checkpoint.data.step_results)
     done = checkpoint.data.succeeded_actions()
     for action in plan.steps:
