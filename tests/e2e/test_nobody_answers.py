@@ -3,6 +3,7 @@ old link says so, and a resume asks again with a new link (the old one stays dea
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -98,3 +99,28 @@ def test_resuming_an_expired_ticket_asks_again_with_a_new_link_and_analyses_noth
     again = api.request("POST", f"/tickets/{ticket_id}/resume")
     assert again.status == 409 and again.json()["error"] == "not_resumable"
     assert "COMPLETED" in again.json()["message"]
+
+
+def test_resumes_posted_at_once_start_one_execution(api: ApiClient, stack: LocalRuntime):
+    ticket_id, _, _ = expire(api, stack)
+    replies: list[int] = []
+    lock = threading.Lock()
+
+    def resume() -> None:
+        status = api.request("POST", f"/tickets/{ticket_id}/resume").status
+        with lock:
+            replies.append(status)
+
+    threads = [threading.Thread(target=resume) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert 202 in replies and set(replies) <= {202, 409}, replies
+    wait_for_state(api, ticket_id, {"AWAITING_APPROVAL"})
+    view = api.ticket(ticket_id).json()
+    assert [e["name"] for e in view["executions"]] == [ticket_id, f"{ticket_id}-r1"]
+    assert len(emails_for(api, ticket_id, "approval-request")) == 2
+    link = approval_link(emails_for(api, ticket_id, "approval-request")[-1])
+    assert api.post_decision(link, "reject").status == 200
+    assert wait_for_state(api, ticket_id, {"REJECTED"})["state"] == "REJECTED"
