@@ -18,11 +18,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass
 class Fault:
-    kind: str  # "call" or "handler"
+    kind: Literal["call", "handler"]
     service: str  # botocore service id: "bedrock-agentcore", "sesv2", "lambda"; "" for handler faults
     operation: str  # "CreateEvent", "SendEmail", "Invoke"; "" for handler faults
     code: str  # the error code (calls) or exception class name (handlers)
@@ -30,6 +31,8 @@ class Fault:
     times: int
     function: str | None = None  # a function's logical id: only its invokes (or its handler) fail
     message: str = "Injected fault"
+    after: int = 0  # matching calls let through before the fault fires
+    passed: int = 0
     injected: int = 0
 
     @property
@@ -56,9 +59,10 @@ class Faults:
         status: int = 400,
         function: str | None = None,
         message: str = "Injected fault",
+        after: int = 0,
     ) -> Fault:
-        """Fail the next `times` calls of `service`.`operation` with the error `code`."""
-        return self._arm(Fault("call", service, operation, code, status, times, function, message))
+        """Fail `times` calls of `service`.`operation` with the error `code`, once `after` calls went through."""
+        return self._arm(Fault("call", service, operation, code, status, times, function, message, after))
 
     def handler(self, function: str, code: str, *, times: int, message: str = "Injected fault") -> Fault:
         """Make the handler of `function` raise an error named `code`, `times` times."""
@@ -89,6 +93,9 @@ class Faults:
         with self._lock:
             for fault in self._armed:
                 if not fault.spent and matches(fault):
+                    if fault.passed < fault.after:
+                        fault.passed += 1
+                        return None
                     fault.injected += 1
                     return fault
         return None

@@ -35,6 +35,8 @@ COMPLETED_TRAIL = [
     "COMPLETED",
 ]
 FINAL = {"COMPLETED", "REJECTED", "EXPIRED", "FAILED"}
+# The AWS clients retry 4 times (ticketing/adapters/aws_clients.py): 5 attempts before a step sees the error.
+BOTOCORE_ATTEMPTS = 5
 
 
 class RecordingExecutor:
@@ -111,7 +113,7 @@ def test_a_transient_handler_error_is_retried_then_succeeds(api, stack, executor
     assert api.post_decision(link, "approve").status == 200
     view = settled(api, stack, ticket_id, "COMPLETED")
     assert fault.injected == 2
-    assert failed_attempts(stack, ticket_id) == ["ConnectionResetError"] * 2 + ["ConnectionResetError"]
+    assert failed_attempts(stack, ticket_id) == ["ConnectionResetError"] * 3  # Analyze twice, Execute once
     assert trail(view) == COMPLETED_TRAIL
     # Execute ran twice; the action done before the drop was not done again.
     assert executor.runs_of(ticket_id) == dict.fromkeys(NETWORK_PLAN, 1)
@@ -217,22 +219,38 @@ def test_memory_throttling_within_botocore_retries_is_invisible_to_the_workflow(
 
 def test_memory_throttling_beyond_botocore_retries_is_retried_by_the_step(api, stack, executor):
     ticket_id, link = submit_and_wait_for_link(api)
-    # botocore tries 4 times; the fifth throttle meets Execute's second attempt.
-    fault = stack.faults.call("bedrock-agentcore", "CreateEvent", "ThrottlingException", status=429, times=5)
+    # botocore gives up after 5 attempts; the sixth throttle meets Execute's second attempt (and botocore retries it).
+    fault = stack.faults.call(
+        "bedrock-agentcore", "CreateEvent", "ThrottlingException", status=429, times=BOTOCORE_ATTEMPTS + 1
+    )
     assert api.post_decision(link, "approve").status == 200
     view = settled(api, stack, ticket_id, "COMPLETED")
-    assert fault.injected == 5
+    assert fault.injected == BOTOCORE_ATTEMPTS + 1
     assert failed_attempts(stack, ticket_id) == ["ThrottlingException"]
     assert trail(view) == COMPLETED_TRAIL
     assert executor.runs_of(ticket_id) == dict.fromkeys(NETWORK_PLAN, 1)
 
 
-def test_ses_throttling_after_the_plan_ran_retries_the_step_without_acting_twice(api, stack, executor):
+def test_an_action_whose_result_could_not_be_recorded_is_the_only_one_run_again(api, stack, executor):
+    """Why a real executor must be idempotent per ticket and action: its result was lost."""
     ticket_id, link = submit_and_wait_for_link(api)
-    fault = stack.faults.call("sesv2", "SendEmail", "TooManyRequestsException", status=429, times=5)
+    # Execute's writes: the EXECUTING entry, then one per action. The second action's write fails for good.
+    fault = stack.faults.call(
+        "bedrock-agentcore", "CreateEvent", "ThrottlingException", status=429, times=BOTOCORE_ATTEMPTS, after=2
+    )
     assert api.post_decision(link, "approve").status == 200
     view = settled(api, stack, ticket_id, "COMPLETED")
-    assert fault.injected == 5
+    assert fault.injected == BOTOCORE_ATTEMPTS and failed_attempts(stack, ticket_id) == ["ThrottlingException"]
+    assert executor.runs_of(ticket_id) == {**dict.fromkeys(NETWORK_PLAN, 1), NETWORK_PLAN[1]: 2}
+    assert trail(view) == COMPLETED_TRAIL
+
+
+def test_ses_throttling_after_the_plan_ran_retries_the_step_without_acting_twice(api, stack, executor):
+    ticket_id, link = submit_and_wait_for_link(api)
+    fault = stack.faults.call("sesv2", "SendEmail", "TooManyRequestsException", status=429, times=BOTOCORE_ATTEMPTS + 1)
+    assert api.post_decision(link, "approve").status == 200
+    view = settled(api, stack, ticket_id, "COMPLETED")
+    assert fault.injected == BOTOCORE_ATTEMPTS + 1
     # The completion email, after every action ran: Execute ran twice and acted once.
     assert failed_attempts(stack, ticket_id) == ["TooManyRequestsException"]
     assert executor.runs_of(ticket_id) == dict.fromkeys(NETWORK_PLAN, 1)
