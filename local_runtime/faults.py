@@ -48,6 +48,7 @@ class Faults:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._armed: list[Fault] = []
+        self._history: list[Fault] = []  # every fault ever armed, for the tally
 
     def call(
         self,
@@ -73,6 +74,7 @@ class Faults:
             raise ValueError("a fault fires at least once")
         with self._lock:
             self._armed.append(fault)
+            self._history.append(fault)
         return fault
 
     def take_call(self, service: str, operation: str, function: str | None = None) -> Fault | None:
@@ -101,8 +103,18 @@ class Faults:
         return None
 
     def clear(self) -> None:
+        """Disarm every fault (the tally keeps them)."""
         with self._lock:
             self._armed.clear()
+
+    def tally(self) -> dict[str, int]:
+        """Faults injected so far, by class: `service.Operation:Code` or `handler:Code`."""
+        counts: dict[str, int] = {}
+        with self._lock:
+            for f in self._history:
+                key = f"handler:{f.code}" if f.kind == "handler" else f"{f.service}.{f.operation}:{f.code}"
+                counts[key] = counts.get(key, 0) + f.injected
+        return counts
 
     def raise_for_handler(self, function: str) -> None:
         fault = self.take_handler(function)

@@ -68,6 +68,18 @@ class RecordingExecutor:
 def stack() -> Iterator[LocalRuntime]:
     with LocalRuntime() as runtime:
         yield runtime
+        tally_and_check_nothing_was_lost(runtime)
+
+
+def tally_and_check_nothing_was_lost(runtime: LocalRuntime) -> None:
+    """Every ticket of the module ended in a final state; print the faults that made them try."""
+    api = ApiClient(runtime.base_url)
+    executions = runtime.sfn.list_executions(stateMachineArn=runtime.state_machine_arn, maxResults=1000)
+    tickets = {e["name"].split("-r")[0] for e in executions["executions"]}
+    end_states = Counter(api.ticket(t).json()["state"] for t in tickets)
+    lost = sum(n for state, n in end_states.items() if state not in FINAL)
+    print(f"\nfaults injected: {runtime.faults.tally()}; tickets {len(tickets)}: {dict(end_states)}; lost {lost}")
+    assert lost == 0
 
 
 @pytest.fixture
