@@ -9,6 +9,11 @@ moto internals:
 - `sfn.SendTaskSuccess` / `SendTaskFailure` complete a task token exactly once,
   as AWS does: moto accepts every call on a token, AWS only the first.
 - `sesv2.SendEmail` copies each accepted email into the local outbox.
+- Faults armed in `LocalRuntime.faults` (tests only) answer before moto acts.
+  botocore calls every `before-send` handler, moto's stubber included, and uses
+  the first answer; a throttled call must not also run in moto, so the fault
+  check wraps moto's stubber instead of sitting beside it. `before-send` is
+  inside botocore's retry loop, so botocore retries an injected throttle.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import io
 import json
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import boto3
 from botocore.awsrequest import AWSResponse
@@ -26,6 +31,7 @@ from botocore.handlers import BUILTIN_HANDLERS
 from botocore.response import StreamingBody
 
 if TYPE_CHECKING:
+    from .faults import Fault
     from .runtime import LocalRuntime
 
 _install_lock = threading.Lock()
@@ -45,6 +51,7 @@ def install() -> None:
     with _install_lock:
         if _installed:
             return
+        _wrap_moto_stubber()
         BUILTIN_HANDLERS.extend(
             [
                 ("before-parameter-build.lambda.Invoke", _stash_params),
@@ -65,6 +72,44 @@ def install() -> None:
         _installed = True
 
 
+class _FaultsBeforeMoto:
+    """moto's `before-send` stubber, preceded by the runtime's injected faults."""
+
+    def __init__(self, stubber: Any) -> None:
+        self.stubber = stubber
+
+    def __call__(self, event_name: str, request: Any, **kwargs: Any) -> AWSResponse | None:
+        runtime = _active
+        if runtime is not None:
+            _, service, operation = event_name.split(".", 2)
+            fault = runtime.faults.take_call(service, operation)
+            if fault is not None:
+                return _fault_response(request.url, fault)
+        return cast(AWSResponse | None, self.stubber(event_name, request, **kwargs))
+
+
+def _wrap_moto_stubber() -> None:
+    from moto.core.models import botocore_stubber
+
+    for index, entry in enumerate(BUILTIN_HANDLERS):
+        if entry[0] == "before-send" and entry[1] is botocore_stubber:
+            BUILTIN_HANDLERS[index] = ("before-send", _FaultsBeforeMoto(botocore_stubber))
+            return
+    raise RuntimeError("moto's before-send stubber is not registered; the local runtime needs moto imported first")
+
+
+class _Body(io.BytesIO):
+    def stream(self, **_: Any) -> Any:
+        yield self.read()
+
+
+def _fault_response(url: str, fault: Fault) -> AWSResponse:
+    """An error answer in the JSON protocols of the services faults target (rest-json)."""
+    body = json.dumps({"__type": fault.code, "message": fault.message}).encode()
+    headers = {"x-amzn-ErrorType": fault.code, "Content-Type": "application/json"}
+    return AWSResponse(url, fault.status, headers, _Body(body))
+
+
 def _stash_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
     context["local_params"] = dict(params)
 
@@ -80,6 +125,9 @@ def _invoke_in_process(context: dict[str, Any], **_: Any) -> tuple[AWSResponse, 
     name = str(params.get("FunctionName", "")).split(":function:")[-1].split(":")[0]
     if runtime is None or not runtime.has_function(name):
         return None
+    fault = runtime.faults.take_call("lambda", "Invoke", name)
+    if fault is not None:  # Lambda itself failed: the handler never runs
+        return _client_error(fault.code, fault.message, fault.status)
     raw = params.get("Payload") or b"{}"
     if hasattr(raw, "read"):
         raw = raw.read()

@@ -27,6 +27,7 @@ from moto.core.config import DefaultConfig
 from ticketing.adapters import aws_clients, signing_key
 
 from . import aws_hooks
+from .faults import Faults
 from .http_api import LocalHttpApi
 from .outbox import Outbox
 from .synth import synthesize
@@ -83,6 +84,7 @@ class LocalRuntime:
     ) -> None:
         self.context = {**LOCAL_CONTEXT, "model_id": local_model_id(), **(context or {})}
         self.outbox = Outbox()
+        self.faults = Faults()
         self._http = LocalHttpApi(self, host, port) if serve_http else None
         self._mock: Any = None
         self._handlers: dict[str, Handler] = {}
@@ -231,6 +233,7 @@ class LocalRuntime:
         """Run a handler as Lambda would; an exception becomes Lambda's error payload."""
         context = LocalLambdaContext(name, self._specs[name].arn, str(uuid.uuid4()))
         try:
+            self.faults.raise_for_handler(name)
             return self._handlers[name](event, context), False
         except Exception as error:  # noqa: BLE001 - every error is reported as Lambda reports it
             return {

@@ -46,6 +46,7 @@ ROUTES = (
     Route("/tickets/{ticket_id}", "GET", client=True),
     Route("/tickets/{ticket_id}/messages", "POST", client=True, body=CustomerMessage),
     Route("/tickets/{ticket_id}/conversation", "GET", client=True),
+    Route("/tickets/{ticket_id}/resume", "POST", client=True),
     Route("/approvals/{ticket_id}", "GET", client=False, query=("token",)),
     Route("/approvals/{ticket_id}", "POST", client=False),
 )

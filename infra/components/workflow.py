@@ -20,6 +20,7 @@ NOT_RETRYABLE = [
     "PlanNotApproved",
     "ResolutionStepFailed",
     "CheckpointNotFound",
+    "EmailRejected",
     "ValueError",
     "KeyError",
     "TypeError",
@@ -36,6 +37,10 @@ def _retry(task: sfn.TaskStateBase, interval_seconds: int) -> None:
         backoff_rate=2,
         max_attempts=3,
     )
+
+
+def _resuming_from(step: str) -> sfn.Condition:
+    return sfn.Condition.string_equals("$.resume.from", step)
 
 
 class TicketWorkflow(Construct):
@@ -149,7 +154,23 @@ class TicketWorkflow(Construct):
             )
         )
 
-        definition = analyze.next(find_resolution).next(await_approval).next(approved)
+        analyze.next(find_resolution).next(await_approval).next(approved)
+        # A resumed execution (POST /tickets/{id}/resume) is named `<ticket id>-r<n>` and carries
+        # `resume.from` and what the checkpoint holds (analysis, plan, decision): it continues at
+        # the first step whose result is not recorded, so nothing is analysed or approved twice.
+        # The name is tested first because a first run's input has no `resume` to compare.
+        resume_from = (
+            sfn.Choice(self, "Resume from?")
+            .when(_resuming_from("decision"), approved)
+            .when(_resuming_from("approval"), await_approval)
+            .when(_resuming_from("resolution"), find_resolution)
+            .otherwise(analyze)
+        )
+        definition = (
+            sfn.Choice(self, "Resumed?")
+            .when(sfn.Condition.string_matches("$$.Execution.Name", "*-r*"), resume_from)
+            .otherwise(analyze)
+        )
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",

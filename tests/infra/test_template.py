@@ -23,7 +23,7 @@ def test_the_state_machine_is_standard_and_reads_like_the_workflow(template):
     _, resource = only_resource(template, "AWS::StepFunctions::StateMachine")
     assert resource["Properties"].get("StateMachineType", "STANDARD") == "STANDARD"
     states = definition(template)["States"]
-    assert definition(template)["StartAt"] == "Analyze issue"
+    assert definition(template)["StartAt"] == "Resumed?"
     assert states["Analyze issue"]["Next"] == "Find resolution"
     assert states["Find resolution"]["Next"] == "Await approval"
     assert states["Await approval"]["Next"] == "Approved?"
@@ -35,6 +35,23 @@ def test_the_state_machine_is_standard_and_reads_like_the_workflow(template):
     assert states["Handle failure"]["Next"] == "Failed"
     assert {states[s]["Type"] for s in ("Completed", "Rejected")} == {"Succeed"}
     assert {states[s]["Type"] for s in ("Expired", "Failed")} == {"Fail"}
+
+
+def test_a_resumed_execution_starts_at_the_step_its_input_names(template):
+    states = definition(template)["States"]
+    resumed = states["Resumed?"]
+    assert resumed["Choices"] == [{"Variable": "$$.Execution.Name", "StringMatches": "*-r*", "Next": "Resume from?"}]
+    assert resumed["Default"] == "Analyze issue"
+    resume_from = states["Resume from?"]
+    targets = {c["StringEquals"]: c["Next"] for c in resume_from["Choices"]}
+    assert all(c["Variable"] == "$.resume.from" for c in resume_from["Choices"])
+    assert targets == {"decision": "Approved?", "approval": "Await approval", "resolution": "Find resolution"}
+    assert resume_from["Default"] == "Analyze issue"
+
+
+def test_an_email_ses_refuses_is_not_retried(template):
+    for name in ("Await approval", "Execute resolution", "Record rejection", "Record expiry", "Handle failure"):
+        assert "EmailRejected" in definition(template)["States"][name]["Retry"][0]["ErrorEquals"]
 
 
 def test_await_approval_waits_for_a_task_token_with_the_configured_timeout(template):
@@ -93,6 +110,7 @@ def test_api_routes(template):
         ("GET", "/tickets/{ticket_id}"),
         ("POST", "/tickets/{ticket_id}/messages"),
         ("GET", "/tickets/{ticket_id}/conversation"),
+        ("POST", "/tickets/{ticket_id}/resume"),
         ("GET", "/approvals/{ticket_id}"),
         ("POST", "/approvals/{ticket_id}"),
     }

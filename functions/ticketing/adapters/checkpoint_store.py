@@ -60,7 +60,7 @@ class CheckpointStore:
         current = after if after is not None else newest(self._read_all(ticket.ticket_id, ticket.customer_id))
         if current is not None and current.step_key == step_key:
             return current
-        base = current.data if current is not None else CheckpointData(ticket=ticket)
+        base = current.data.carried_into(state) if current is not None else CheckpointData(ticket=ticket)
         data = CheckpointData.model_validate({**base.model_dump(), **changes})
         checkpoint = Checkpoint.seal(
             ticket_id=ticket.ticket_id,

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from botocore.exceptions import ClientError
+
+from ..domain.errors import EmailRejected
 from ..domain.notifications import Email
+
+# SES refuses these for this message or this account: sending the same again cannot help,
+# so they are not retried (throttling and service errors are, by botocore and the step's Retry).
+_REFUSED = frozenset(
+    {"MessageRejected", "MailFromDomainNotVerifiedException", "AccountSuspendedException", "SendingPausedException"}
+)
 
 
 class SesMailer:
@@ -14,7 +23,17 @@ class SesMailer:
 
     def send(self, email: Email) -> str:
         """Send one email; returns the SES message id."""
-        response = self._client.send_email(
+        try:
+            response = self._send(email)
+        except ClientError as error:
+            code = error.response["Error"]["Code"]
+            if code in _REFUSED:
+                raise EmailRejected(f"SES refused the {email.kind} email ({code}): {error}") from error
+            raise
+        return str(response["MessageId"])
+
+    def _send(self, email: Email) -> dict[str, Any]:
+        response: dict[str, Any] = self._client.send_email(
             FromEmailAddress=self._sender,
             Destination={"ToAddresses": list(email.to)},
             Content={
@@ -28,4 +47,4 @@ class SesMailer:
             },
             EmailTags=[{"Name": "kind", "Value": email.kind}],
         )
-        return str(response["MessageId"])
+        return response

@@ -2,7 +2,10 @@
 
 The execution name is the ticket id, so a ticket's execution is found from its id
 alone, and its input holds the ticket (including the customer, which is the
-AgentCore Memory actor of its checkpoints).
+AgentCore Memory actor of its checkpoints). A resumed ticket gets one more
+execution per resume, named `<ticket id>-r1`, `-r2`, ...: a resume starts only once
+the newest execution has stopped, so the newest is found with DescribeExecution
+alone (no ListExecutions): follow the names while the execution found has stopped.
 """
 
 from __future__ import annotations
@@ -13,12 +16,17 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from ..domain.errors import TicketNotFound, WorkflowUnavailable
+from ..domain.errors import ResumeRefused, TicketNotFound, WorkflowUnavailable
 from ..domain.models import Decision, Ticket
 
 # Step Functions answers these when a task token can no longer be completed: the
 # task already received its result, timed out, or its execution ended.
 CLOSED_TASK_ERRORS = frozenset({"TaskTimedOut", "InvalidToken", "TaskDoesNotExist"})
+
+
+def resumed_execution_name(ticket_id: str, resume_number: int) -> str:
+    """The name of the ticket's execution started by its `resume_number`-th resume (0: the first run)."""
+    return ticket_id if resume_number == 0 else f"{ticket_id}-r{resume_number}"
 
 
 class TaskClosed(Exception):
@@ -48,15 +56,47 @@ class TicketWorkflow:
         return str(response["executionArn"])
 
     def describe(self, ticket_id: str) -> tuple[Ticket, dict[str, Any]]:
-        """The ticket as submitted and its execution's description."""
+        """The ticket as submitted and its newest execution's description."""
+        ticket, executions = self.executions(ticket_id)
+        return ticket, executions[-1]
+
+    def executions(self, ticket_id: str) -> tuple[Ticket, list[dict[str, Any]]]:
+        """The ticket as submitted and every execution of it, oldest first."""
+        first = self._describe(ticket_id)
+        if first is None:
+            raise TicketNotFound(ticket_id)
+        found = [first]
+        # A RUNNING execution is the newest: a resume never starts while one runs.
+        while found[-1]["status"] != "RUNNING":
+            resumed = self._describe(resumed_execution_name(ticket_id, len(found)))
+            if resumed is None:
+                break
+            found.append(resumed)
+        ticket = Ticket.model_validate(json.loads(first["input"])["ticket"])
+        return ticket, found
+
+    def _describe(self, execution_name: str) -> dict[str, Any] | None:
         try:
-            execution = self._client.describe_execution(executionArn=self.execution_arn(ticket_id))
+            return dict(self._client.describe_execution(executionArn=self.execution_arn(execution_name)))
         except ClientError as error:
             if error.response["Error"]["Code"] in {"ExecutionDoesNotExist", "InvalidArn"}:
-                raise TicketNotFound(ticket_id) from error
+                return None
             raise
-        ticket = Ticket.model_validate(json.loads(execution["input"])["ticket"])
-        return ticket, execution
+
+    def resume(self, ticket_id: str, resume_number: int, resume_input: dict[str, Any]) -> str:
+        """Start execution `<ticket id>-r<resume_number>` with the resume input; returns its name."""
+        name = resumed_execution_name(ticket_id, resume_number)
+        try:
+            self._client.start_execution(
+                stateMachineArn=self._state_machine_arn, name=name, input=json.dumps(resume_input, default=str)
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ExecutionAlreadyExists":
+                raise ResumeRefused(
+                    f"Ticket {ticket_id} is already being resumed. Check its state before trying again."
+                ) from error
+            raise WorkflowUnavailable("The ticket could not be resumed right now; nothing was changed.") from error
+        return name
 
     def send_decision(self, task_token: str, decision: Decision) -> None:
         try:

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from ..domain.conversation import CustomerMessage
 from ..domain.errors import InvalidRequest, PayloadTooLarge, SupportflowError, UnsupportedMediaType
 from ..domain.models import MAX_COMMENT_CHARS, TicketRequest
-from ..logic import approvals, conversation, tickets
+from ..logic import approvals, conversation, resume, tickets
 from ..observability import count
 from ..wiring import Services, services
 from . import pages
@@ -141,6 +141,16 @@ def post_message(ticket_id: str) -> Response[str]:
 @app.get("/tickets/<ticket_id>/conversation")
 def get_conversation(ticket_id: str) -> Response[str]:
     return _json(200, conversation.conversation(services(), ticket_id))
+
+
+@app.post("/tickets/<ticket_id>/resume")
+def resume_ticket(ticket_id: str) -> Response[str]:
+    svc = services()
+    started = resume.resume_ticket(svc, ticket_id)
+    count("TicketsResumed")
+    url = f"{_base_url(svc)}/tickets/{started.ticket_id}"
+    body = {**started.model_dump(mode="json"), "state": "RESUMING", "links": {"self": url}}
+    return _json(202, body, {"Location": url})
 
 
 @app.get("/approvals/<ticket_id>")

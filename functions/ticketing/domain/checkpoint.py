@@ -37,6 +37,13 @@ class CheckpointData(Model):
     step_results: list[StepResult] = Field(default_factory=list)
     failure: FailureReport | None = None
 
+    def carried_into(self, state: TicketState) -> CheckpointData:
+        """What the next checkpoint starts from: a failure stays with its FAILED checkpoint
+        (a resumed ticket leaves it behind; the history still shows it)."""
+        if state is TicketState.FAILED or self.failure is None:
+            return self
+        return self.model_copy(update={"failure": None})
+
     def succeeded_actions(self) -> set[str]:
         return {r.action_id for r in self.step_results if r.status == "succeeded"}
 

@@ -73,9 +73,23 @@ class AlreadyDecided(SupportflowError):
         self.decided_at = decided_at
 
 
+class ResumeRefused(SupportflowError):
+    """The ticket cannot be resumed: it ended well, or its workflow still runs."""
+
+    code = "not_resumable"
+    status = 409
+
+
 class WorkflowUnavailable(SupportflowError):
     code = "workflow_unavailable"
     status = 503
+
+
+class EmailRejected(SupportflowError):
+    """SES refused an email for good (the message or the account); retrying cannot help."""
+
+    code = "email_rejected"
+    status = 502
 
 
 class CheckpointNotFound(SupportflowError):

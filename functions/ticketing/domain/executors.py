@@ -8,12 +8,18 @@ management, ticketing integrations) implements the same interface.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from .models import ResolutionStep, StepResult, Ticket, utc_now
 
 
 class ResolutionExecutor(Protocol):
+    """Execute never calls `run` again for an action whose success is recorded in the
+    ticket's checkpoint. An action whose result could not be recorded (the write after it
+    failed) is run again by the retry, so a real executor is idempotent per (ticket id,
+    action id)."""
+
     name: str
 
     def run(self, ticket: Ticket, step: ResolutionStep) -> StepResult:
@@ -35,7 +41,8 @@ class SimulatedResolutionExecutor:
         )
 
 
-EXECUTORS: dict[str, type[SimulatedResolutionExecutor]] = {"simulated": SimulatedResolutionExecutor}
+# Name (the RESOLUTION_EXECUTOR setting) -> a factory of the executor.
+EXECUTORS: dict[str, Callable[[], ResolutionExecutor]] = {"simulated": SimulatedResolutionExecutor}
 
 
 def executor_named(name: str) -> ResolutionExecutor:

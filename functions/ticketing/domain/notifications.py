@@ -103,6 +103,22 @@ def expiry_notice(*, ticket: Ticket, recipients: tuple[str, ...]) -> Email:
     return Email(to=recipients, subject=subject, text=text, html=html, kind="expired")
 
 
+def expiry_customer_notice(*, ticket: Ticket) -> Email:
+    subject = f"Update on your ticket {ticket.ticket_id}"
+    text = (
+        f"Hello {ticket.customer_id},\n\nThe resolution we proposed for your ticket {ticket.ticket_id} was not "
+        "approved in time, so nothing was run on your systems. A support engineer will contact you "
+        "about next steps.\n"
+    )
+    html = _html(
+        subject,
+        f"<h2>Update on your ticket {escape(ticket.ticket_id)}</h2>"
+        "<p>The resolution we proposed was not approved in time, so nothing was run on your systems.</p>"
+        "<p>A support engineer will contact you about next steps.</p>",
+    )
+    return Email(to=(ticket.customer_email,), subject=subject, text=text, html=html, kind="expired-customer")
+
+
 def failure_notice(*, ticket: Ticket, failure: FailureReport, operator: str) -> Email:
     subject = f"Ticket {ticket.ticket_id} failed"
     where = failure.failed_in.value if failure.failed_in else "an unknown step"

@@ -112,12 +112,17 @@ def execute_plan(services: Services, step: ExecuteInput, executor: ResolutionExe
         raise PlanNotApproved(f"The plan names actions outside the resolution catalog: {', '.join(unknown)}.")
     if latest.state is TicketState.COMPLETED:
         return ExecutionReport(plan_hash=approved_hash, executor=executor.name, step_results=latest.data.step_results)
-    if latest.state not in (TicketState.AWAITING_APPROVAL, TicketState.EXECUTING):
+    # A resumed ticket that failed after its decision continues under that same recorded approval.
+    resumed = latest.state is TicketState.FAILED and latest.data.decision == step.decision
+    if latest.state not in (TicketState.AWAITING_APPROVAL, TicketState.EXECUTING) and not resumed:
         raise PlanNotApproved(f"Ticket {ticket.ticket_id} is {latest.state.value}, not ready to execute.")
 
-    checkpoint = services.checkpoints.advance(
-        ticket, TicketState.EXECUTING, step.step_key("EXECUTING"), after=latest, decision=step.decision
-    )
+    if latest.state is TicketState.EXECUTING and latest.data.decision == step.decision:
+        checkpoint = latest  # a retried attempt carries on where the last one stopped
+    else:
+        checkpoint = services.checkpoints.advance(
+            ticket, TicketState.EXECUTING, step.step_key("EXECUTING"), after=latest, decision=step.decision
+        )
     results = list(checkpoint.data.step_results)
     done = checkpoint.data.succeeded_actions()
     for action in plan.steps:
@@ -156,6 +161,8 @@ def close_ticket(services: Services, step: CloseInput) -> ClosingReport:
         email = notifications.rejection_notice(ticket=ticket, decision=step.decision)
     elif state is TicketState.EXPIRED:
         services.checkpoints.advance(ticket, state, key)
+        # The customer hears that nothing ran; a retry after a failed send may tell them twice, never zero times.
+        services.mailer.send(notifications.expiry_customer_notice(ticket=ticket))
         recipients = tuple(dict.fromkeys(r for r in (settings.approver_email, settings.operator_email) if r))
         email = notifications.expiry_notice(ticket=ticket, recipients=recipients)
     else:

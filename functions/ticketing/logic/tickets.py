@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -90,6 +91,22 @@ class WorkflowSummary(BaseModel):
     started_at: datetime
     stopped_at: datetime | None = None
 
+    @staticmethod
+    def of(execution: dict[str, Any]) -> WorkflowSummary:
+        return WorkflowSummary(
+            status=execution["status"], started_at=execution["startDate"], stopped_at=execution.get("stopDate")
+        )
+
+
+class ExecutionSummary(WorkflowSummary):
+    """One execution of the ticket's workflow: the first run, then one per resume."""
+
+    name: str
+
+    @staticmethod
+    def of(execution: dict[str, Any]) -> ExecutionSummary:
+        return ExecutionSummary(name=execution["name"], **WorkflowSummary.of(execution).model_dump())
+
 
 class TicketView(BaseModel):
     """A ticket as `GET /tickets/{id}` shows it. The task token is never shown."""
@@ -109,10 +126,12 @@ class TicketView(BaseModel):
     failure: FailureSummary | None = None
     checkpoints: list[CheckpointSummary]
     workflow: WorkflowSummary
+    executions: list[ExecutionSummary] = []
 
 
 def ticket_view(services: Services, ticket_id: str) -> TicketView:
-    ticket, execution = services.workflow.describe(require_ticket_id(ticket_id))
+    ticket, executions = services.workflow.executions(require_ticket_id(ticket_id))
+    execution = executions[-1]
     history = services.checkpoints.history(ticket.ticket_id, ticket.customer_id)
     latest: Checkpoint | None = history[-1] if history else None
     data = latest.data if latest else None
@@ -132,19 +151,21 @@ def ticket_view(services: Services, ticket_id: str) -> TicketView:
         step_results=data.step_results if data else [],
         failure=_failure_summary(data.failure) if data and data.failure else None,
         checkpoints=[CheckpointSummary.of(c) for c in history],
-        workflow=WorkflowSummary(
-            status=execution["status"], started_at=execution["startDate"], stopped_at=execution.get("stopDate")
-        ),
+        workflow=WorkflowSummary.of(execution),
+        executions=[ExecutionSummary.of(e) for e in executions],
     )
 
 
 def ticket_state(latest: Checkpoint | None, execution_status: str) -> str:
     """The ticket's state: its newest checkpoint's, unless the workflow ended without a final one.
 
-    `RECEIVED`: started, no checkpoint yet. `WORKFLOW_<status>`: the execution stopped
+    `RECEIVED`: started, no checkpoint yet. `RESUMING`: a resumed execution runs and has
+    not written its first checkpoint. `WORKFLOW_<status>`: the execution stopped
     (aborted, timed out, or failed while closing) and no final checkpoint says why.
     """
     if execution_status == "RUNNING":
+        if latest is not None and latest.state.is_final:
+            return "RESUMING"
         return latest.state.value if latest else "RECEIVED"
     if latest is not None and latest.state.is_final:
         return latest.state.value

@@ -1,0 +1,40 @@
+"""`POST /tickets/{ticket_id}/resume`: continue a stopped ticket from its latest checkpoint."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from ..domain.resume import ResumeFrom, resume_input, resume_point
+from ..wiring import Services
+from .tickets import require_ticket_id
+
+
+class ResumeStarted(BaseModel):
+    ticket_id: str
+    execution: str
+    resumed_from: ResumeFrom
+    checkpoint_sequence: int | None
+
+
+def resume_ticket(services: Services, ticket_id: str) -> ResumeStarted:
+    """Start the ticket's next execution at the first step without a recorded result.
+
+    The API writes no checkpoint: the resumed execution's first step does, and a
+    new approval request gets a new link (the old one names a checkpoint that is
+    no longer the one waiting, so it stays dead).
+    """
+    ticket, executions = services.workflow.executions(require_ticket_id(ticket_id))
+    newest = executions[-1]
+    history = services.checkpoints.history(ticket.ticket_id, ticket.customer_id)
+    latest = history[-1] if history else None
+    start_from = resume_point(latest, str(newest["status"]))
+    payload = resume_input(ticket, latest, start_from, str(newest["name"]))
+    name = services.workflow.resume(
+        ticket.ticket_id, len(executions), payload.model_dump(mode="json", by_alias=True, exclude_none=True)
+    )
+    return ResumeStarted(
+        ticket_id=ticket.ticket_id,
+        execution=name,
+        resumed_from=start_from,
+        checkpoint_sequence=payload.resume.checkpoint_sequence,
+    )
