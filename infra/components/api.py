@@ -25,6 +25,7 @@ ROUTES = (
     Route("/tickets/{ticket_id}", "GET", client=True),
     Route("/approvals/{ticket_id}", "GET", client=False),
     Route("/approvals/{ticket_id}", "POST", client=False),
+    Route("/openapi.json", "GET", client=False),
 )
 
 

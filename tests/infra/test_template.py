@@ -93,6 +93,7 @@ def test_api_routes(template):
         ("GET", "/tickets/{ticket_id}"),
         ("GET", "/approvals/{ticket_id}"),
         ("POST", "/approvals/{ticket_id}"),
+        ("GET", "/openapi.json"),
     }
     for method in methods.values():
         assert method["Properties"]["Integration"]["Type"] == "AWS_PROXY"

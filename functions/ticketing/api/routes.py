@@ -7,24 +7,28 @@ browser on the approval routes) in one place: `_domain_error`.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from pydantic import BaseModel, ValidationError
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from pydantic import BaseModel, Field, ValidationError
 
 from ..domain.errors import InvalidRequest, PayloadTooLarge, SupportflowError, UnsupportedMediaType
-from ..domain.models import MAX_COMMENT_CHARS, TicketRequest
+from ..domain.models import MAX_COMMENT_CHARS, Decision, ResolutionPlan, TicketRequest
 from ..logic import approvals, tickets
 from ..wiring import Services, services
 from . import pages
 
 MAX_BODY_BYTES = 64 * 1024
 _HTML = "text/html; charset=utf-8"
+_HTML_TYPE = "text/html"
 _JSON = "application/json"
+_FORM = "application/x-www-form-urlencoded"
 
 app = APIGatewayRestResolver()
 log = logging.getLogger(__name__)
@@ -35,6 +39,53 @@ class TicketAccepted(BaseModel):
     state: str
     submitted_at: datetime
     links: dict[str, str]
+
+
+class ErrorBody(BaseModel):
+    """Every refusal: a stable code and a sentence that says what to do."""
+
+    error: str
+    message: str
+
+
+class PendingApproval(BaseModel):
+    """The confirmation page's content, for API clients (`Accept: application/json`)."""
+
+    ticket_id: str
+    state: str
+    plan: ResolutionPlan | None
+
+
+class DecisionRecorded(BaseModel):
+    ticket_id: str
+    decision: Decision
+    links: dict[str, str]
+
+
+class DecisionForm(BaseModel):
+    """What the approval page posts (as a form, or as JSON)."""
+
+    token: str = Field(description="The token from the approval link, unchanged.")
+    decision: Literal["approve", "reject"]
+    comment: Annotated[str, Field(max_length=MAX_COMMENT_CHARS)] = ""
+
+
+def _error_doc(description: str, *, html: bool = False) -> OpenAPIResponse:
+    content: dict[str, Any] = {_JSON: {"model": ErrorBody}}
+    if html:
+        content[_HTML_TYPE] = {"schema": {"type": "string"}}
+    return {"description": description, "content": content}
+
+
+def _body_doc(model: type[BaseModel], *media_types: str) -> dict[str, Any]:
+    """An OpenAPI requestBody from the pydantic model the route parses."""
+    schema = model.model_json_schema()
+    return {"required": True, "content": {media: {"schema": schema} for media in media_types}}
+
+
+# Query and header parameters the routes read themselves; `openapi_document` adds them to
+# the path parameters that Powertools derives from each route's signature.
+_PARAMETERS = "x-supportflow-parameters"
 
 
 # Ticket data and approval tokens must not be cached, framed, sniffed or leaked by Referer.
@@ -106,34 +157,136 @@ def _base_url(svc: Services) -> str:
     return svc.settings.base_url
 
 
-@app.post("/tickets")
+_IDEMPOTENCY_KEY = "Idempotency-Key"
+
+
+@app.post(
+    "/tickets",
+    summary="Submit a ticket",
+    description=(
+        "Creates a ticket and starts its workflow: analysis, a proposed plan, and an approval request "
+        "emailed to the approver. With an `Idempotency-Key` header, a retry of the same request returns "
+        "the same ticket and starts nothing new; the key is scoped to the `customer_id` and remembered "
+        "for at least a day. Invalid input starts nothing."
+    ),
+    responses={
+        202: {
+            "description": "The ticket was accepted (or, for a retried Idempotency-Key, found) and its workflow runs.",
+            "content": {_JSON: {"model": TicketAccepted}},
+        },
+        400: _error_doc("The body is not a valid ticket, or the Idempotency-Key header is malformed."),
+        409: _error_doc("The Idempotency-Key was already used for a different request."),
+        413: _error_doc("The body is larger than 64 KiB."),
+        415: _error_doc("The body is not sent as application/json."),
+        503: _error_doc("The workflow could not be started; nothing was created. Retry later."),
+    },
+    openapi_extensions={
+        "requestBody": _body_doc(TicketRequest, _JSON),
+        _PARAMETERS: [
+            {
+                "name": _IDEMPOTENCY_KEY,
+                "in": "header",
+                "required": False,
+                "description": "Any unique string of 1-255 printable ASCII characters, chosen by the client "
+                "per ticket; send the same value when retrying the same request.",
+                "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]*[!-~][ -~]*$"},
+            }
+        ],
+    },
+)
 def submit_ticket() -> Response[str]:
     svc = services()
     try:
         request = TicketRequest.model_validate(_json_body())
     except ValidationError as error:
         raise InvalidRequest(_describe(error), code="invalid_ticket") from None
-    ticket = tickets.submit_ticket(svc, request)
+    key = _idempotency_key()
+    if key is None:
+        ticket, replayed = tickets.submit_ticket(svc, request), False
+    else:
+        submission = tickets.submit_ticket_once(svc, request, key)
+        ticket, replayed = submission.ticket, submission.replayed
     url = f"{_base_url(svc)}/tickets/{ticket.ticket_id}"
     accepted = TicketAccepted(
         ticket_id=ticket.ticket_id, state="RECEIVED", submitted_at=ticket.submitted_at, links={"self": url}
     )
-    return _json(202, accepted, {"Location": url})
+    headers = {"Location": url, **({"Idempotent-Replayed": "true"} if replayed else {})}
+    return _json(202, accepted, headers)
 
 
-@app.get("/tickets/<ticket_id>")
+def _idempotency_key() -> str | None:
+    """The client's Idempotency-Key: at most one, 1-255 printable ASCII characters."""
+    headers = app.current_event.multi_value_headers or {}
+    values = [v for name, found in headers.items() if name.lower() == _IDEMPOTENCY_KEY.lower() for v in found]
+    if not values and _IDEMPOTENCY_KEY.lower() in {name.lower() for name in app.current_event.headers}:
+        values = [_header(_IDEMPOTENCY_KEY.lower())]
+    if not values:
+        return None
+    key = values[0].strip()
+    if len(values) != 1 or not 1 <= len(key) <= 255 or not all(" " <= c <= "~" for c in key):
+        raise InvalidRequest(
+            "Send one Idempotency-Key header of 1-255 printable ASCII characters, or none.",
+            code="invalid_idempotency_key",
+        )
+    return key
+
+
+_TICKET_ID_DOC = "A ticket id as returned by POST /tickets (tkt-YYYYMMDD- and 12 hex digits); anything else is 404."
+
+
+@app.get(
+    "/tickets/<ticket_id>",
+    summary="Read a ticket",
+    description="The ticket's state, analysis, plan, decision, step results and checkpoint trail. " + _TICKET_ID_DOC,
+    responses={
+        200: {"description": "The ticket as it stands.", "content": {_JSON: {"model": tickets.TicketView}}},
+        404: _error_doc("No such ticket."),
+    },
+)
 def get_ticket(ticket_id: str) -> Response[str]:
     return _json(200, tickets.ticket_view(services(), ticket_id))
 
 
-@app.get("/approvals/<ticket_id>")
+_APPROVAL_ERRORS: dict[int, OpenAPIResponse] = {
+    400: _error_doc("The link or the form is malformed (for example, no token or two).", html=True),
+    403: _error_doc("The link is forged, altered, truncated, or issued for another ticket.", html=True),
+    404: _error_doc("No such ticket.", html=True),
+    409: _error_doc("The ticket was already decided; nothing was changed.", html=True),
+    410: _error_doc("The link or the approval request expired, or a newer request replaced it.", html=True),
+}
+
+
+@app.get(
+    "/approvals/<ticket_id>",
+    summary="Review a proposed resolution",
+    description="The confirmation page an approval email links to. It decides nothing: mail scanners "
+    "fetch links before people click them. HTML for browsers, JSON with `Accept: application/json`.",
+    responses={
+        200: {
+            "description": "The plan awaiting a decision, with Approve and Reject buttons.",
+            "content": {_HTML_TYPE: {"schema": {"type": "string"}}, _JSON: {"model": PendingApproval}},
+        },
+        **_APPROVAL_ERRORS,
+    },
+    openapi_extensions={
+        _PARAMETERS: [
+            {
+                "name": "token",
+                "in": "query",
+                "required": True,
+                "description": "The signed token from the approval email, unchanged; exactly once.",
+                "schema": {"type": "string"},
+            }
+        ]
+    },
+)
 def review_approval(ticket_id: str) -> Response[str]:
     svc = services()
     token = _single_query_value("token")
     review = approvals.review(svc, ticket_id, token)
     if not _wants_html() and _JSON in _header("accept"):
         return _json(
-            200, {"ticket_id": ticket_id, "state": review.checkpoint.state, "plan": review.checkpoint.data.plan}
+            200, PendingApproval(ticket_id=ticket_id, state=review.checkpoint.state, plan=review.checkpoint.data.plan)
         )
     # Relative to /…/approvals/{ticket_id}: posts back to this route whatever the host or stage.
     return _html(200, pages.approval_page(review, action_url=ticket_id))
@@ -142,7 +295,22 @@ def review_approval(ticket_id: str) -> Response[str]:
 _OUTCOMES: dict[str, Literal["approved", "rejected"]] = {"approve": "approved", "reject": "rejected"}
 
 
-@app.post("/approvals/<ticket_id>")
+@app.post(
+    "/approvals/<ticket_id>",
+    summary="Approve or reject a proposed resolution",
+    description="Decides once: the first decision for a ticket wins, any later one is 409 and changes "
+    "nothing. HTML for the page's form, JSON for API clients.",
+    responses={
+        200: {
+            "description": "The decision was accepted; the workflow resumes.",
+            "content": {_HTML_TYPE: {"schema": {"type": "string"}}, _JSON: {"model": DecisionRecorded}},
+        },
+        **_APPROVAL_ERRORS,
+        413: _error_doc("The body is larger than 64 KiB.", html=True),
+        415: _error_doc("The decision is neither a form nor JSON.", html=True),
+    },
+    openapi_extensions={"requestBody": _body_doc(DecisionForm, _FORM, _JSON)},
+)
 def decide_approval(ticket_id: str) -> Response[str]:
     svc = services()
     form = _decision_form()
@@ -156,9 +324,35 @@ def decide_approval(ticket_id: str) -> Response[str]:
     ticket_url = f"{_base_url(svc)}/tickets/{ticket_id}"
     if _wants_html():
         return _html(200, pages.decision_page(ticket_id, decision, ticket_url))
-    return _json(
-        200, {"ticket_id": ticket_id, "decision": decision.model_dump(mode="json"), "links": {"ticket": ticket_url}}
+    return _json(200, DecisionRecorded(ticket_id=ticket_id, decision=decision, links={"ticket": ticket_url}))
+
+
+@app.get(
+    "/openapi.json",
+    summary="This API's OpenAPI description",
+    description="Generated from the routes and their pydantic models; docs/openapi.json is a copy.",
+    responses={200: {"description": "OpenAPI 3.1 document.", "content": {_JSON: {"schema": {"type": "object"}}}}},
+)
+def openapi_json() -> Response[str]:
+    return _json(200, openapi_document())
+
+
+@functools.cache
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI document of every route above, as Powertools generates it from them."""
+    document: dict[str, Any] = json.loads(
+        app.get_openapi_json_schema(
+            title="supportflow",
+            version="1",
+            description="Submit support tickets, follow them, and approve or reject their proposed resolution.",
+        )
     )
+    for path_item in document["paths"].values():
+        for operation in path_item.values():
+            declared = operation.pop(_PARAMETERS, [])
+            if declared:
+                operation["parameters"] = [*operation.get("parameters", []), *declared]
+    return document
 
 
 def _single_query_value(name: str) -> str:

@@ -73,6 +73,13 @@ class AlreadyDecided(SupportflowError):
         self.decided_at = decided_at
 
 
+class IdempotencyKeyReused(SupportflowError):
+    """The same Idempotency-Key came with a different ticket: a client bug, never a retry."""
+
+    code = "idempotency_key_reused"
+    status = 409
+
+
 class WorkflowUnavailable(SupportflowError):
     code = "workflow_unavailable"
     status = 503
