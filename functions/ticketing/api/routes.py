@@ -327,7 +327,10 @@ def decide_approval(ticket_id: TicketId) -> Response[str]:
     comment = form.get("comment", "").strip()
     if len(comment) > MAX_COMMENT_CHARS:
         raise InvalidRequest(f"The comment is longer than {MAX_COMMENT_CHARS} characters.", code="invalid_comment")
-    decision = approvals.decide(svc, ticket_id, form.get("token", ""), outcome, comment)
+    token = form.get("token", "")
+    if not token:
+        raise InvalidRequest("The form needs the 'token' from the approval link. Use the link from the email.")
+    decision = approvals.decide(svc, ticket_id, token, outcome, comment)
     ticket_url = f"{_base_url(svc)}/tickets/{ticket_id}"
     if _wants_html():
         return _html(200, pages.decision_page(ticket_id, decision, ticket_url))
