@@ -33,7 +33,7 @@ def test_an_unanswered_request_expires_with_a_checkpoint_and_an_escalation(api: 
     assert set(escalation["to"]) == {"approver@example.com", "operations@example.com"}
 
     late = api.post_decision(link, "approve", accept="application/json")
-    assert late.status == 410 and late.json()["error"] == "approval_closed"
+    assert late.status == 410 and late.json()["error"] == "approval_expired"
     assert "expired" in late.json()["message"]
     assert api.open_page(link).status == 410
     assert api.ticket(ticket_id).json()["checkpoints"] == view["checkpoints"]

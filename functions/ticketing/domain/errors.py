@@ -63,6 +63,12 @@ class ApprovalWindowClosed(SupportflowError):
     status = 410
 
 
+class ApprovalExpired(ApprovalWindowClosed):
+    """Nobody decided before the approval request timed out."""
+
+    code = "approval_expired"
+
+
 class AlreadyDecided(SupportflowError):
     code = "already_decided"
     status = 409
