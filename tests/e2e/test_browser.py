@@ -8,6 +8,7 @@ The approval page's screenshot is kept as tests/artifacts/approval-page.png.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ import pytest
 from local_runtime.http_client import ApiClient
 from tests.figures import ARTIFACTS
 
-from .conftest import wait_for_state
+from .conftest import emails_for, wait_for_state
 
 pytestmark = pytest.mark.slow
 
@@ -51,6 +52,10 @@ def test_an_approver_approves_from_the_email_in_a_real_browser(api: ApiClient, s
     assert reply.status == 202, reply.text
     ticket_id = reply.json()["ticket_id"]
     plan = wait_for_state(api, ticket_id, {"AWAITING_APPROVAL"})["plan"]
+    deadline = time.monotonic() + 10
+    while not emails_for(api, ticket_id, "approval-request"):  # sent just after the checkpoint
+        assert time.monotonic() < deadline, "no approval email"
+        time.sleep(0.05)
 
     page = browser.new_page(viewport={"width": 900, "height": 1000})
     page.set_default_timeout(20_000)

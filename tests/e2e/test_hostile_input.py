@@ -7,6 +7,7 @@ Each is refused with a clear 4xx, or kept as inert text; none starts a workflow 
 from __future__ import annotations
 
 import json
+import time
 from urllib.parse import urlencode, urlsplit
 
 import pytest
@@ -29,6 +30,14 @@ CONTROL = "\x00\x07\x08\x1b[2J\x7f\u202e\u200b\r\nBcc: evil@example.com"
 def executions(stack: LocalRuntime) -> int:
     pages = stack.sfn.get_paginator("list_executions").paginate(stateMachineArn=stack.state_machine_arn)
     return sum(len(page["executions"]) for page in pages)
+
+
+def wait_for_email(api: ApiClient, ticket_id: str, kind: str) -> list[dict]:
+    deadline = time.monotonic() + 10
+    while not (found := emails_for(api, ticket_id, kind)):
+        assert time.monotonic() < deadline, f"no {kind} email"
+        time.sleep(0.05)
+    return found
 
 
 def assert_refused(reply, status: int, code: str | None = None) -> None:
@@ -86,7 +95,7 @@ def test_markup_and_control_characters_stay_inert_text_in_pages_and_emails(api: 
     view = wait_for_state(api, ticket_id, {"AWAITING_APPROVAL"})
     assert view["description"] == description and view["subject"] == subject.strip()  # kept exactly, as data
 
-    (email,) = emails_for(api, ticket_id, "approval-request")
+    (email,) = wait_for_email(api, ticket_id, "approval-request")
     link = approval_link(email)
     page = api.open_page(link)
     assert page.status == 200
@@ -99,6 +108,7 @@ def test_markup_and_control_characters_stay_inert_text_in_pages_and_emails(api: 
     decided = api.post_decision(link, "reject", comment)
     assert decided.status == 200 and "<script>" not in decided.text and "&lt;script&gt;" in decided.text
     wait_for_state(api, ticket_id, {"REJECTED"})
+    stack.wait_for_execution(ticket_id)  # the notice is sent before the execution ends
     (notice,) = emails_for(api, ticket_id, "rejected")
     assert "<script>" not in notice["html"] and "&lt;script&gt;" in notice["html"]
     assert notice["subject"] == f"Update on your ticket {ticket_id}"  # no customer text reaches a mail header
@@ -168,3 +178,15 @@ def test_tokens_repeated_or_missing_are_400_and_decide_nothing(api: ApiClient):
     assert api.request("GET", f"{path}?token={token}&utm_source=mail", headers=json_accept).status == 200
     assert api.post_decision(link, "approve").status == 200
     wait_for_state(api, ticket_id, {"COMPLETED"})
+
+
+def test_a_retried_submission_with_its_idempotency_key_is_the_same_ticket(api: ApiClient, stack: LocalRuntime):
+    before = executions(stack)
+    headers = {**JSON, "Idempotency-Key": "retry-after-timeout-7"}
+    first = api.request("POST", "/tickets", json.dumps(VALID).encode(), headers)
+    retries = [api.request("POST", "/tickets", json.dumps(VALID).encode(), headers) for _ in range(3)]
+    assert first.status == 202 and all(r.status == 202 and r.json() == first.json() for r in retries)
+    assert all(r.headers.get("Idempotent-Replayed") == "true" for r in retries)
+    other = api.request("POST", "/tickets", json.dumps({**VALID, "description": "Another issue."}).encode(), headers)
+    assert_refused(other, 409, "idempotency_key_reused")
+    assert executions(stack) == before + 1

@@ -214,6 +214,7 @@ def test_replayed_tokens_after_the_decision_are_409(api: ApiClient, target, stac
     ticket_id, link, _ = target
     assert api.post_decision(link, "approve", accept="application/json").status == 200
     view = wait_for_state(api, ticket_id, {"COMPLETED"})
+    stack.wait_for_execution(ticket_id)  # the completion notice is sent before the execution ends
     for _ in range(5):
         try_token(api, "replayed", ticket_id, token_of(link), 409, "already_decided")
     after = api.ticket(ticket_id).json()

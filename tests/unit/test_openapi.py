@@ -50,3 +50,24 @@ def test_request_bodies_and_parameters_come_from_the_code():
     assert set(decide) == {"application/x-www-form-urlencoded", "application/json"}
     assert decide["application/json"]["schema"]["properties"]["decision"]["enum"] == ["approve", "reject"]
     assert "x-supportflow-parameters" not in json.dumps(document)
+
+
+def test_the_api_serves_the_document_at_openapi_json():
+    from ticketing.handlers import api
+
+    event = {
+        "resource": "/openapi.json",
+        "path": "/openapi.json",
+        "httpMethod": "GET",
+        "headers": {},
+        "multiValueHeaders": {},
+        "queryStringParameters": None,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": None,
+        "requestContext": {"stage": "prod", "path": "/openapi.json", "httpMethod": "GET", "requestId": "r"},
+        "body": None,
+        "isBase64Encoded": False,
+    }
+    response = api.handler(event, None)
+    assert response["statusCode"] == 200
+    assert json.loads(response["body"]) == openapi_document()
