@@ -112,3 +112,11 @@ def test_moto_refuses_a_second_execution_of_the_same_name_with_other_input(moto_
     sfn.start_execution(stateMachineArn=moto_stack.state_machine_arn, name="same", input='{"a": 1}')
     with pytest.raises(sfn.exceptions.ExecutionAlreadyExists):
         sfn.start_execution(stateMachineArn=moto_stack.state_machine_arn, name="same", input='{"a": 2}')
+
+
+def test_a_random_id_that_collides_is_503_not_someone_elses_ticket(moto_stack, monkeypatch):
+    monkeypatch.setattr(tickets, "new_ticket_id", lambda now: "tkt-20261125-000000000000")
+    assert submit(None)[0] == 202
+    status, body = submit(None, {**VALID, "customer_id": "cust-other"})
+    assert status == 503 and body["error"] == "workflow_unavailable"
+    assert len(executions(moto_stack)) == 1

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from ..adapters.workflow import ExecutionExists
 from ..domain.checkpoint import Checkpoint
-from ..domain.errors import IdempotencyKeyReused, TicketNotFound
+from ..domain.errors import IdempotencyKeyReused, TicketNotFound, WorkflowUnavailable
 from ..domain.models import (
     TICKET_ID_PATTERN,
     Analysis,
@@ -52,7 +52,12 @@ def submit_ticket(services: Services, request: TicketRequest) -> Ticket:
         description=request.description,
         submitted_at=now,
     )
-    services.workflow.start(ticket)
+    try:
+        services.workflow.start(ticket)
+    except ExecutionExists as collided:  # 48 random bits collided: refuse rather than answer for another ticket
+        raise WorkflowUnavailable(
+            "The ticket could not be started right now; nothing was created. Please try again."
+        ) from collided
     return ticket
 
 
