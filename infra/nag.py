@@ -82,6 +82,12 @@ def acknowledge(
         "token in the link is the credential; the API function verifies it before showing or deciding anything.",
     )
     _ack(
+        rest_api.root.resource_for_path("/openapi.json"),
+        "APIG4",
+        "The OpenAPI description of this API is public documentation generated from the code; it holds no "
+        "ticket data and no secret, and every route it describes enforces its own authorization.",
+    )
+    _ack(
         rest_api.deployment_stage,
         "APIG3",
         "Stage throttling and IAM authorization on the client routes bound abuse. A WAF web ACL is a per-account "

@@ -72,6 +72,7 @@ class SupportflowStack(Stack):
                 "OPERATOR_EMAIL": config.operator_email,
                 "PUBLIC_BASE_URL": public_base_url,
                 "APPROVAL_LINK_TTL_SECONDS": str(config.approval_link_ttl_seconds or config.approval_timeout_seconds),
+                "APPROVAL_TIMEOUT_SECONDS": str(config.approval_timeout_seconds),
             },
             {"MODEL_ID": config.model_id},
         )

@@ -7,7 +7,8 @@ moto internals:
 - `lambda.Invoke` runs the function's handler in-process and answers in the
   Lambda response shape (errors as `FunctionError: Unhandled`).
 - `sfn.SendTaskSuccess` / `SendTaskFailure` complete a task token exactly once,
-  as AWS does: moto accepts every call on a token, AWS only the first.
+  as AWS does: moto accepts every call on a token, AWS only the first; and, as AWS
+  does, they answer `TaskTimedOut` once the token's task has timed out (moto accepts it).
 - `sesv2.SendEmail` copies each accepted email into the local outbox.
 - Faults armed in `LocalRuntime.faults` (tests only) answer before moto acts.
   botocore calls every `before-send` handler, moto's stubber included, and uses
@@ -131,7 +132,10 @@ def _invoke_in_process(context: dict[str, Any], **_: Any) -> tuple[AWSResponse, 
     raw = params.get("Payload") or b"{}"
     if hasattr(raw, "read"):
         raw = raw.read()
-    result, failed = runtime.invoke_function(name, json.loads(raw))
+    payload = json.loads(raw)
+    if isinstance(payload, dict) and payload.get("task_token") and payload.get("execution_id"):
+        runtime.remember_task_token(str(payload["task_token"]), str(payload["execution_id"]))
+    result, failed = runtime.invoke_function(name, payload)
     body = json.dumps(result).encode()
     response: dict[str, Any] = {
         "StatusCode": 200,
@@ -152,6 +156,9 @@ def _complete_token_once(context: dict[str, Any], model: Any, **_: Any) -> tuple
     if not runtime.claim_task_token(params.get("taskToken", "")):
         context["local_refused"] = True
         return _client_error("TaskTimedOut", "Task Timed Out: the task already received its result.")
+    if runtime.task_timed_out(params.get("taskToken", "")):
+        context["local_refused"] = True  # the token stays claimed: a timed-out task never reopens
+        return _client_error("TaskTimedOut", "Task Timed Out: the task timed out before this result arrived.")
     context["local_refused"] = True  # answered here: the after-call hook must not release it again
     try:
         parsed = _call_moto_with_retry(runtime, model.name, params)

@@ -26,6 +26,7 @@ def _serve(host: str, port: int) -> int:
         print(f'  POST {base}/tickets/<ticket_id>/messages      ask about a ticket (JSON {{"text": …}})')
         print(f"  GET  {base}/tickets/<ticket_id>/conversation  the ticket's conversation")
         print(f"  GET  {base}/approvals/<ticket_id>?token=…  approval page (link from the email)")
+        print(f"  GET  {base}/openapi.json            the API's OpenAPI description")
         print(f"  GET  {base}/_local/mail             the outbox, readable, links clickable")
         print(f"  GET  {base}/_local/outbox           the outbox as JSON")
         print("Press Ctrl-C to stop.", flush=True)
@@ -36,6 +37,15 @@ def _serve(host: str, port: int) -> int:
     return 0
 
 
+def openapi_text() -> str:
+    """The OpenAPI document as committed in docs/openapi.json."""
+    import json
+
+    from ticketing.api.routes import openapi_document
+
+    return json.dumps(openapi_document(), indent=2) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     parser = argparse.ArgumentParser(prog="supportflow", description=__doc__)
@@ -44,7 +54,11 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="run the local stack and its HTTP API until stopped")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    commands.add_parser("openapi", help="print the API's OpenAPI document (docs/openapi.json is its copy)")
     args = parser.parse_args(argv)
+    if args.command == "openapi":
+        print(openapi_text(), end="")
+        return 0
     if args.command == "demo":
         from .demo import run_demo
 

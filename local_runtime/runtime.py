@@ -91,6 +91,7 @@ class LocalRuntime:
         self._specs: dict[str, FunctionSpec] = {}
         self._saved_env: dict[str, str | None] = {}
         self._claimed_tokens: set[str] = set()
+        self._token_executions: dict[str, str] = {}
         self._token_lock = threading.Lock()
         self.environment: dict[str, str] = {}
         self.template: dict[str, Any] = {}
@@ -250,6 +251,21 @@ class LocalRuntime:
             self._claimed_tokens.add(token)
             return True
 
+    def remember_task_token(self, token: str, execution_arn: str) -> None:
+        """Note which execution issued a task token (seen in the invoke payload of a waiting task)."""
+        with self._token_lock:
+            self._token_executions[token] = execution_arn
+
+    def task_timed_out(self, token: str) -> bool:
+        """True once the task that issued `token` timed out (its history says TaskTimedOut)."""
+        with self._token_lock:
+            execution_arn = self._token_executions.get(token)
+        if execution_arn is None:
+            return False
+        events = self._history_of(execution_arn)
+        scheduled = [e["id"] for e in events if e["type"] == "TaskScheduled" and token in json.dumps(e, default=str)]
+        return bool(scheduled) and any(e["type"] == "TaskTimedOut" and e["id"] > scheduled[0] for e in events)
+
     def release_task_token(self, token: str) -> None:
         with self._token_lock:
             self._claimed_tokens.discard(token)
@@ -270,8 +286,11 @@ class LocalRuntime:
             time.sleep(0.02)
 
     def history(self, ticket_id: str) -> list[dict[str, Any]]:
+        return self._history_of(self.execution_arn(ticket_id))
+
+    def _history_of(self, execution_arn: str) -> list[dict[str, Any]]:
         events: list[dict[str, Any]] = []
-        request = {"executionArn": self.execution_arn(ticket_id), "maxResults": 1000}
+        request: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
         while True:
             page = self.sfn.get_execution_history(**request)
             events.extend(page["events"])

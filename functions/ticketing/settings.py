@@ -20,6 +20,8 @@ class Settings(BaseModel):
     operator_email: str = Field(default="", alias="OPERATOR_EMAIL")
     public_base_url: str = Field(default="http://127.0.0.1:8000", alias="PUBLIC_BASE_URL")
     approval_link_ttl_seconds: int = Field(default=72 * 3600, gt=0, alias="APPROVAL_LINK_TTL_SECONDS")
+    # How long Await approval waits: lets the API tell a timed-out task from one decided by someone else.
+    approval_timeout_seconds: int = Field(default=72 * 3600, gt=0, alias="APPROVAL_TIMEOUT_SECONDS")
     resolution_executor: str = Field(default="simulated", alias="RESOLUTION_EXECUTOR")
     # A Bedrock model id or inference profile; "none" or empty: the rules and the catalog answer.
     model_id: str = Field(default="none", alias="MODEL_ID")

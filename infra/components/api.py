@@ -49,6 +49,7 @@ ROUTES = (
     Route("/tickets/{ticket_id}/resume", "POST", client=True),
     Route("/approvals/{ticket_id}", "GET", client=False, query=("token",)),
     Route("/approvals/{ticket_id}", "POST", client=False),
+    Route("/openapi.json", "GET", client=False),
 )
 
 _SCHEMA_TYPES = {

@@ -51,7 +51,7 @@ def test_an_unanswered_request_expires_with_a_checkpoint_and_tells_approver_and_
     assert customer["to"] == ["e2e@example.com"] and "nothing was run" in customer["text"]
 
     late = api.post_decision(link, "approve", accept="application/json")
-    assert late.status == 410 and late.json()["error"] == "approval_closed"
+    assert late.status == 410 and late.json()["error"] == "approval_expired"
     assert "expired" in late.json()["message"]
     assert api.open_page(link).status == 410
     assert api.ticket(ticket_id).json()["checkpoints"] == view["checkpoints"]

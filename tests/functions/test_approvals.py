@@ -9,7 +9,13 @@ import boto3
 import pytest
 
 from ticketing.adapters.workflow import TaskClosed
-from ticketing.domain.errors import AlreadyDecided, ApprovalLinkExpired, ApprovalLinkInvalid, ApprovalWindowClosed
+from ticketing.domain.errors import (
+    AlreadyDecided,
+    ApprovalExpired,
+    ApprovalLinkExpired,
+    ApprovalLinkInvalid,
+    ApprovalWindowClosed,
+)
 from ticketing.domain.models import Decision, TicketState
 from ticketing.handlers import analyze, close_ticket, find_resolution, request_approval
 from ticketing.logic import approvals
@@ -143,3 +149,17 @@ def test_send_decision_maps_step_functions_closed_task_errors(moto_stack):
             stub.add_client_error("send_task_success", service_error_code=code, http_status_code=400)
             with pytest.raises(TaskClosed):
                 TicketWorkflow(client, moto_stack.state_machine_arn).send_decision("tt", decision)
+
+
+def test_a_closed_task_past_the_wait_deadline_is_expired_not_already_decided(svc, waiting, monkeypatch):
+    # TaskTimedOut answers both a late click and the loser of a race; the deadline tells them apart.
+    ticket, _, checkpoint = waiting
+    svc.workflow = RecordingWorkflow(svc.workflow, closed=True)
+    svc.settings = svc.settings.model_copy(update={"approval_timeout_seconds": 60})
+    later = checkpoint.data.approval.requested_at + timedelta(seconds=61)
+    monkeypatch.setattr(approvals, "utc_now", lambda: later)
+    with pytest.raises(ApprovalExpired, match="expired") as refused:
+        link = token(svc, ticket, checkpoint, expires_at=later + timedelta(hours=1))
+        approvals.decide(svc, ticket.ticket_id, link, "approved")
+    assert refused.value.code == "approval_expired" and refused.value.status == 410
+    assert svc.checkpoints.latest(ticket.ticket_id, ticket.customer_id).state is TicketState.AWAITING_APPROVAL

@@ -113,6 +113,7 @@ def test_api_routes(template):
         ("POST", "/tickets/{ticket_id}/resume"),
         ("GET", "/approvals/{ticket_id}"),
         ("POST", "/approvals/{ticket_id}"),
+        ("GET", "/openapi.json"),
     }
     for method in methods.values():
         assert method["Properties"]["Integration"]["Type"] == "AWS_PROXY"

@@ -17,6 +17,9 @@ def test_a_valid_request_is_accepted_and_trimmed():
         {"description": ""},
         {"description": "   "},
         {"description": "x" * (MAX_DESCRIPTION_CHARS + 1)},
+        {"description": "x" * MAX_DESCRIPTION_CHARS + " "},  # limits count the text as sent, as the schema says
+        {"customer_email": "jo@example.com\n"},
+        {"customer_email": " jo@example.com"},
         {"customer_email": "not-an-email"},
         {"customer_id": "../etc/passwd"},
         {"customer_id": ""},

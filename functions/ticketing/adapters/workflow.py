@@ -33,6 +33,10 @@ class TaskClosed(Exception):
     """The waiting task no longer accepts a result (decided, timed out or ended)."""
 
 
+class ExecutionExists(Exception):
+    """An execution with this name (ticket id) was already started."""
+
+
 class TicketWorkflow:
     def __init__(self, sfn_client: Any, state_machine_arn: str) -> None:
         self._client = sfn_client
@@ -42,14 +46,20 @@ class TicketWorkflow:
         prefix, name = self._state_machine_arn.split(":stateMachine:")
         return f"{prefix}:execution:{name}:{ticket_id}"
 
-    def start(self, ticket: Ticket) -> str:
+    def start(self, ticket: Ticket, *, request_fingerprint: str | None = None) -> str:
+        """Start the ticket's execution; `request_fingerprint` remembers an idempotent submission."""
+        workflow_input: dict[str, Any] = {"ticket": ticket.model_dump(mode="json")}
+        if request_fingerprint is not None:
+            workflow_input["request_fingerprint"] = request_fingerprint
         try:
             response = self._client.start_execution(
                 stateMachineArn=self._state_machine_arn,
                 name=ticket.ticket_id,
-                input=json.dumps({"ticket": ticket.model_dump(mode="json")}),
+                input=json.dumps(workflow_input),
             )
         except ClientError as error:
+            if error.response["Error"]["Code"] == "ExecutionAlreadyExists":
+                raise ExecutionExists(ticket.ticket_id) from error
             raise WorkflowUnavailable(
                 "The ticket could not be started right now; nothing was created. Please try again."
             ) from error
@@ -97,6 +107,14 @@ class TicketWorkflow:
                 ) from error
             raise WorkflowUnavailable("The ticket could not be resumed right now; nothing was changed.") from error
         return name
+
+    def submission(self, ticket_id: str) -> tuple[Ticket, str | None] | None:
+        """The ticket started under this id and its request fingerprint, or None if there is none."""
+        try:
+            ticket, execution = self.describe(ticket_id)
+        except TicketNotFound:
+            return None
+        return ticket, json.loads(execution["input"]).get("request_fingerprint")
 
     def send_decision(self, task_token: str, decision: Decision) -> None:
         try:

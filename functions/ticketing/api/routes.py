@@ -7,18 +7,22 @@ browser on the approval routes) in one place: `_domain_error`.
 
 from __future__ import annotations
 
+import binascii
+import functools
 import json
 import logging
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from pydantic import BaseModel, ValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from pydantic import BaseModel, Field, ValidationError
 
 from ..domain.conversation import CustomerMessage
 from ..domain.errors import InvalidRequest, PayloadTooLarge, SupportflowError, UnsupportedMediaType
-from ..domain.models import MAX_COMMENT_CHARS, TicketRequest
+from ..domain.models import MAX_COMMENT_CHARS, TICKET_ID_PATTERN, Decision, ResolutionPlan, TicketRequest
 from ..logic import approvals, conversation, resume, tickets
 from ..observability import count
 from ..wiring import Services, services
@@ -26,7 +30,9 @@ from . import pages
 
 MAX_BODY_BYTES = 64 * 1024
 _HTML = "text/html; charset=utf-8"
+_HTML_TYPE = "text/html"
 _JSON = "application/json"
+_FORM = "application/x-www-form-urlencoded"
 
 app = APIGatewayRestResolver()
 log = logging.getLogger(__name__)
@@ -37,6 +43,53 @@ class TicketAccepted(BaseModel):
     state: str
     submitted_at: datetime
     links: dict[str, str]
+
+
+class ErrorBody(BaseModel):
+    """Every refusal: a stable code and a sentence that says what to do."""
+
+    error: str
+    message: str
+
+
+class PendingApproval(BaseModel):
+    """The confirmation page's content, for API clients (`Accept: application/json`)."""
+
+    ticket_id: str
+    state: str
+    plan: ResolutionPlan | None
+
+
+class DecisionRecorded(BaseModel):
+    ticket_id: str
+    decision: Decision
+    links: dict[str, str]
+
+
+class DecisionForm(BaseModel):
+    """What the approval page posts (as a form, or as JSON)."""
+
+    token: str = Field(description="The token from the approval link, unchanged.")
+    decision: Literal["approve", "reject"]
+    comment: Annotated[str, Field(max_length=MAX_COMMENT_CHARS)] = ""
+
+
+def _error_doc(description: str, *, html: bool = False) -> OpenAPIResponse:
+    content: dict[str, Any] = {_JSON: {"model": ErrorBody}}
+    if html:
+        content[_HTML_TYPE] = {"schema": {"type": "string"}}
+    return {"description": description, "content": content}
+
+
+def _body_doc(model: type[BaseModel], *media_types: str) -> dict[str, Any]:
+    """An OpenAPI requestBody from the pydantic model the route parses."""
+    schema = model.model_json_schema()
+    return {"required": True, "content": {media: {"schema": schema} for media in media_types}}
+
+
+# Query and header parameters the routes read themselves; `openapi_document` adds them to
+# the path parameters that Powertools derives from each route's signature.
+_PARAMETERS = "x-supportflow-parameters"
 
 
 # Ticket data and approval tokens must not be cached, framed, sniffed or leaked by Referer.
@@ -75,7 +128,10 @@ def _wants_html() -> bool:
 
 
 def _raw_body() -> str:
-    body = app.current_event.decoded_body or ""
+    try:
+        body = app.current_event.decoded_body or ""
+    except (UnicodeDecodeError, binascii.Error):  # API Gateway base64-encodes bodies that are not text
+        raise InvalidRequest("The request body is not UTF-8 text.", code="malformed_body") from None
     if len(body.encode()) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"The request body is larger than {MAX_BODY_BYTES // 1024} KiB.")
     return body
@@ -108,29 +164,123 @@ def _base_url(svc: Services) -> str:
     return svc.settings.base_url
 
 
-@app.post("/tickets")
+_IDEMPOTENCY_KEY = "Idempotency-Key"
+
+
+@app.post(
+    "/tickets",
+    summary="Submit a ticket",
+    description=(
+        "Creates a ticket and starts its workflow: analysis, a proposed plan, and an approval request "
+        "emailed to the approver. With an `Idempotency-Key` header, a retry of the same request returns "
+        "the same ticket and starts nothing new; the key is scoped to the `customer_id` and remembered "
+        "for at least a day. Invalid input starts nothing."
+    ),
+    responses={
+        202: {
+            "description": "The ticket was accepted (or, for a retried Idempotency-Key, found) and its workflow runs.",
+            "content": {_JSON: {"model": TicketAccepted}},
+        },
+        400: _error_doc("The body is not a valid ticket, or the Idempotency-Key header is malformed."),
+        409: _error_doc("The Idempotency-Key was already used for a different request."),
+        413: _error_doc("The body is larger than 64 KiB."),
+        415: _error_doc("The body is not sent as application/json."),
+        503: _error_doc("The workflow could not be started; nothing was created. Retry later."),
+    },
+    openapi_extensions={
+        "requestBody": _body_doc(TicketRequest, _JSON),
+        _PARAMETERS: [
+            {
+                "name": _IDEMPOTENCY_KEY,
+                "in": "header",
+                "required": False,
+                "description": "Any unique string of 1-255 printable ASCII characters, chosen by the client "
+                "per ticket; send the same value when retrying the same request.",
+                "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]*[!-~][ -~]*$"},
+            }
+        ],
+    },
+)
 def submit_ticket() -> Response[str]:
     svc = services()
     try:
         request = TicketRequest.model_validate(_json_body())
     except ValidationError as error:
         raise InvalidRequest(_describe(error), code="invalid_ticket") from None
-    ticket = tickets.submit_ticket(svc, request)
-    count("TicketsSubmitted")
+    key = _idempotency_key()
+    if key is None:
+        ticket, replayed = tickets.submit_ticket(svc, request), False
+    else:
+        submission = tickets.submit_ticket_once(svc, request, key)
+        ticket, replayed = submission.ticket, submission.replayed
+    if not replayed:  # a retry of the same submission is not a new ticket
+        count("TicketsSubmitted")
     url = f"{_base_url(svc)}/tickets/{ticket.ticket_id}"
     accepted = TicketAccepted(
         ticket_id=ticket.ticket_id, state="RECEIVED", submitted_at=ticket.submitted_at, links={"self": url}
     )
-    return _json(202, accepted, {"Location": url})
+    headers = {"Location": url, **({"Idempotent-Replayed": "true"} if replayed else {})}
+    return _json(202, accepted, headers)
 
 
-@app.get("/tickets/<ticket_id>")
-def get_ticket(ticket_id: str) -> Response[str]:
+def _idempotency_key() -> str | None:
+    """The client's Idempotency-Key: at most one, 1-255 printable ASCII characters."""
+    headers = app.current_event.multi_value_headers or {}
+    values = [v for name, found in headers.items() if name.lower() == _IDEMPOTENCY_KEY.lower() for v in found]
+    if not values and _IDEMPOTENCY_KEY.lower() in {name.lower() for name in app.current_event.headers}:
+        values = [_header(_IDEMPOTENCY_KEY.lower())]
+    if not values:
+        return None
+    key = values[0].strip()
+    if len(values) != 1 or not 1 <= len(key) <= 255 or not all(" " <= c <= "~" for c in key):
+        raise InvalidRequest(
+            "Send one Idempotency-Key header of 1-255 printable ASCII characters, or none.",
+            code="invalid_idempotency_key",
+        )
+    return key
+
+
+_TICKET_ID_DOC = "A ticket id as returned by POST /tickets (tkt-YYYYMMDD- and 12 hex digits); anything else is 404."
+# Documents the path parameter; the route itself refuses other ids with 404 (Powertools validation is off).
+TicketId = Annotated[str, Path(pattern=TICKET_ID_PATTERN, description=_TICKET_ID_DOC)]
+
+
+@app.get(
+    "/tickets/<ticket_id>",
+    summary="Read a ticket",
+    description="The ticket's state, analysis, plan, decision, step results and checkpoint trail.",
+    responses={
+        200: {"description": "The ticket as it stands.", "content": {_JSON: {"model": tickets.TicketView}}},
+        404: _error_doc("No such ticket."),
+    },
+)
+def get_ticket(ticket_id: TicketId) -> Response[str]:
     return _json(200, tickets.ticket_view(services(), ticket_id))
 
 
-@app.post("/tickets/<ticket_id>/messages")
-def post_message(ticket_id: str) -> Response[str]:
+class ResumeAccepted(resume.ResumeStarted):
+    state: Literal["RESUMING"] = "RESUMING"
+    links: dict[str, str]
+
+
+@app.post(
+    "/tickets/<ticket_id>/messages",
+    summary="Ask about a ticket",
+    description=(
+        "Stores the customer's message and the assistant's reply as conversation turns in the ticket's "
+        "memory session. The reply is built from the last turns and the latest checkpoint: the issue, where "
+        "the workflow stands and what happens next, in every state."
+    ),
+    responses={
+        200: {"description": "The assistant's reply.", "content": {_JSON: {"model": conversation.ReplyView}}},
+        400: _error_doc("The body is not a valid message; nothing was stored."),
+        404: _error_doc("No such ticket."),
+        413: _error_doc("The body is larger than 64 KiB."),
+        415: _error_doc("The body is not sent as application/json."),
+    },
+    openapi_extensions={"requestBody": _body_doc(CustomerMessage, _JSON)},
+)
+def post_message(ticket_id: TicketId) -> Response[str]:
     try:
         message = CustomerMessage.model_validate(_json_body())
     except ValidationError as error:
@@ -138,29 +288,82 @@ def post_message(ticket_id: str) -> Response[str]:
     return _json(200, conversation.post_message(services(), ticket_id, message))
 
 
-@app.get("/tickets/<ticket_id>/conversation")
-def get_conversation(ticket_id: str) -> Response[str]:
+@app.get(
+    "/tickets/<ticket_id>/conversation",
+    summary="Read a ticket's conversation",
+    description="Every customer message and assistant reply on the ticket, oldest first.",
+    responses={
+        200: {"description": "The turns in order.", "content": {_JSON: {"model": conversation.ConversationView}}},
+        404: _error_doc("No such ticket."),
+    },
+)
+def get_conversation(ticket_id: TicketId) -> Response[str]:
     return _json(200, conversation.conversation(services(), ticket_id))
 
 
-@app.post("/tickets/<ticket_id>/resume")
-def resume_ticket(ticket_id: str) -> Response[str]:
+@app.post(
+    "/tickets/<ticket_id>/resume",
+    summary="Resume a ticket from its latest checkpoint",
+    description=(
+        "Starts a new execution for an EXPIRED or FAILED ticket at the first step whose result the latest "
+        "checkpoint lacks: a new approval request (old links stay dead), or the plan's steps without a "
+        "recorded success. Nothing is analysed twice."
+    ),
+    responses={
+        202: {"description": "The new execution runs.", "content": {_JSON: {"model": ResumeAccepted}}},
+        404: _error_doc("No such ticket."),
+        409: _error_doc("The ticket ended COMPLETED or REJECTED, or its workflow still runs."),
+    },
+)
+def resume_ticket(ticket_id: TicketId) -> Response[str]:
     svc = services()
     started = resume.resume_ticket(svc, ticket_id)
     count("TicketsResumed")
     url = f"{_base_url(svc)}/tickets/{started.ticket_id}"
-    body = {**started.model_dump(mode="json"), "state": "RESUMING", "links": {"self": url}}
-    return _json(202, body, {"Location": url})
+    accepted = ResumeAccepted(**started.model_dump(), links={"self": url})
+    return _json(202, accepted, {"Location": url})
 
 
-@app.get("/approvals/<ticket_id>")
-def review_approval(ticket_id: str) -> Response[str]:
+_APPROVAL_ERRORS: dict[int, OpenAPIResponse] = {
+    400: _error_doc("The link or the form is malformed (for example, no token or two).", html=True),
+    403: _error_doc("The link is forged, altered, truncated, or issued for another ticket.", html=True),
+    404: _error_doc("No such ticket.", html=True),
+    409: _error_doc("The ticket was already decided; nothing was changed.", html=True),
+    410: _error_doc("The link or the approval request expired, or a newer request replaced it.", html=True),
+}
+
+
+@app.get(
+    "/approvals/<ticket_id>",
+    summary="Review a proposed resolution",
+    description="The confirmation page an approval email links to. It decides nothing: mail scanners "
+    "fetch links before people click them. HTML for browsers, JSON with `Accept: application/json`.",
+    responses={
+        200: {
+            "description": "The plan awaiting a decision, with Approve and Reject buttons.",
+            "content": {_HTML_TYPE: {"schema": {"type": "string"}}, _JSON: {"model": PendingApproval}},
+        },
+        **_APPROVAL_ERRORS,
+    },
+    openapi_extensions={
+        _PARAMETERS: [
+            {
+                "name": "token",
+                "in": "query",
+                "required": True,
+                "description": "The signed token from the approval email, unchanged; exactly once.",
+                "schema": {"type": "string"},
+            }
+        ]
+    },
+)
+def review_approval(ticket_id: TicketId) -> Response[str]:
     svc = services()
     token = _single_query_value("token")
     review = approvals.review(svc, ticket_id, token)
     if not _wants_html() and _JSON in _header("accept"):
         return _json(
-            200, {"ticket_id": ticket_id, "state": review.checkpoint.state, "plan": review.checkpoint.data.plan}
+            200, PendingApproval(ticket_id=ticket_id, state=review.checkpoint.state, plan=review.checkpoint.data.plan)
         )
     # Relative to /…/approvals/{ticket_id}: posts back to this route whatever the host or stage.
     return _html(200, pages.approval_page(review, action_url=ticket_id))
@@ -169,8 +372,23 @@ def review_approval(ticket_id: str) -> Response[str]:
 _OUTCOMES: dict[str, Literal["approved", "rejected"]] = {"approve": "approved", "reject": "rejected"}
 
 
-@app.post("/approvals/<ticket_id>")
-def decide_approval(ticket_id: str) -> Response[str]:
+@app.post(
+    "/approvals/<ticket_id>",
+    summary="Approve or reject a proposed resolution",
+    description="Decides once: the first decision for a ticket wins, any later one is 409 and changes "
+    "nothing. HTML for the page's form, JSON for API clients.",
+    responses={
+        200: {
+            "description": "The decision was accepted; the workflow resumes.",
+            "content": {_HTML_TYPE: {"schema": {"type": "string"}}, _JSON: {"model": DecisionRecorded}},
+        },
+        **_APPROVAL_ERRORS,
+        413: _error_doc("The body is larger than 64 KiB.", html=True),
+        415: _error_doc("The decision is neither a form nor JSON.", html=True),
+    },
+    openapi_extensions={"requestBody": _body_doc(DecisionForm, _FORM, _JSON)},
+)
+def decide_approval(ticket_id: TicketId) -> Response[str]:
     svc = services()
     form = _decision_form()
     outcome = _OUTCOMES.get(form.get("decision", ""))
@@ -179,14 +397,43 @@ def decide_approval(ticket_id: str) -> Response[str]:
     comment = form.get("comment", "").strip()
     if len(comment) > MAX_COMMENT_CHARS:
         raise InvalidRequest(f"The comment is longer than {MAX_COMMENT_CHARS} characters.", code="invalid_comment")
-    decision = approvals.decide(svc, ticket_id, form.get("token", ""), outcome, comment)
+    token = form.get("token", "")
+    if not token:
+        raise InvalidRequest("The form needs the 'token' from the approval link. Use the link from the email.")
+    decision = approvals.decide(svc, ticket_id, token, outcome, comment)
     count("TicketsApproved" if outcome == "approved" else "TicketsRejected")
     ticket_url = f"{_base_url(svc)}/tickets/{ticket_id}"
     if _wants_html():
         return _html(200, pages.decision_page(ticket_id, decision, ticket_url))
-    return _json(
-        200, {"ticket_id": ticket_id, "decision": decision.model_dump(mode="json"), "links": {"ticket": ticket_url}}
+    return _json(200, DecisionRecorded(ticket_id=ticket_id, decision=decision, links={"ticket": ticket_url}))
+
+
+@app.get(
+    "/openapi.json",
+    summary="This API's OpenAPI description",
+    description="Generated from the routes and their pydantic models; docs/openapi.json is a copy.",
+    responses={200: {"description": "OpenAPI 3.1 document.", "content": {_JSON: {"schema": {"type": "object"}}}}},
+)
+def openapi_json() -> Response[str]:
+    return _json(200, openapi_document())
+
+
+@functools.cache
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI document of every route above, as Powertools generates it from them."""
+    document: dict[str, Any] = json.loads(
+        app.get_openapi_json_schema(
+            title="supportflow",
+            version="1",
+            description="Submit support tickets, follow them, and approve or reject their proposed resolution.",
+        )
     )
+    for path_item in document["paths"].values():
+        for operation in path_item.values():
+            declared = operation.pop(_PARAMETERS, [])
+            if declared:
+                operation["parameters"] = [*operation.get("parameters", []), *declared]
+    return document
 
 
 def _single_query_value(name: str) -> str:

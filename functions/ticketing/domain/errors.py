@@ -63,6 +63,12 @@ class ApprovalWindowClosed(SupportflowError):
     status = 410
 
 
+class ApprovalExpired(ApprovalWindowClosed):
+    """Nobody decided before the approval request timed out."""
+
+    code = "approval_expired"
+
+
 class AlreadyDecided(SupportflowError):
     code = "already_decided"
     status = 409
@@ -77,6 +83,13 @@ class ResumeRefused(SupportflowError):
     """The ticket cannot be resumed: it ended well, or its workflow still runs."""
 
     code = "not_resumable"
+    status = 409
+
+
+class IdempotencyKeyReused(SupportflowError):
+    """The same Idempotency-Key came with a different ticket: a client bug, never a retry."""
+
+    code = "idempotency_key_reused"
     status = 409
 
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 # AgentCore Memory accepts actor ids of this shape; customer ids become actor ids.
 CUSTOMER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
@@ -81,20 +81,34 @@ class Severity(StrEnum):
 NonBlank = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
+def _trimmed(value: str) -> str:
+    return value.strip()
+
+
+def _trimmed_not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value.strip()
+
+
 class TicketRequest(Model):
-    """What a customer submits through `POST /tickets`."""
+    """What a customer submits through `POST /tickets`.
+
+    Limits apply to the text as sent, so the published OpenAPI schema states them
+    exactly; surrounding whitespace is trimmed afterwards.
+    """
 
     customer_id: Annotated[str, StringConstraints(pattern=CUSTOMER_ID_PATTERN)]
-    customer_email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254)]
+    customer_email: Annotated[str, Field(max_length=254, json_schema_extra={"pattern": _EMAIL.pattern})]
     description: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_DESCRIPTION_CHARS)
+        str, Field(min_length=1, max_length=MAX_DESCRIPTION_CHARS), AfterValidator(_trimmed_not_blank)
     ]
-    subject: Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_SUBJECT_CHARS)] = ""
+    subject: Annotated[str, Field(max_length=MAX_SUBJECT_CHARS), AfterValidator(_trimmed)] = ""
 
     @field_validator("customer_email")
     @classmethod
     def _email_shape(cls, value: str) -> str:
-        if not _EMAIL.match(value):
+        if not _EMAIL.fullmatch(value):
             raise ValueError("must be an email address such as jo@example.com")
         return value
 

@@ -9,7 +9,7 @@ writes checkpoints; the step that runs after the decision records it.
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel
@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from ..adapters.workflow import TaskClosed
 from ..domain.approval_link import ApprovalClaims
 from ..domain.checkpoint import Checkpoint
-from ..domain.errors import AlreadyDecided, ApprovalLinkInvalid, ApprovalWindowClosed
+from ..domain.errors import AlreadyDecided, ApprovalExpired, ApprovalLinkInvalid, ApprovalWindowClosed
 from ..domain.models import Decision, Ticket, TicketState, utc_now
 from ..wiring import Services
 from .tickets import require_ticket_id
@@ -33,6 +33,12 @@ class ApprovalReview(BaseModel):
 
 def _when(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _expired() -> ApprovalExpired:
+    return ApprovalExpired(
+        "This approval request expired before anyone decided, so nothing was run. Nothing was changed."
+    )
 
 
 def _already_decided(decision: Decision) -> AlreadyDecided:
@@ -58,9 +64,7 @@ def _require_pending(latest: Checkpoint, claims: ApprovalClaims, execution_statu
     if latest.data.decision is not None:
         raise _already_decided(latest.data.decision)
     if latest.state is TicketState.EXPIRED:
-        raise ApprovalWindowClosed(
-            "This approval request expired before anyone decided, so nothing was run. Nothing was changed."
-        )
+        raise _expired()
     if latest.state is TicketState.AWAITING_APPROVAL:
         raise ApprovalWindowClosed(
             "A newer approval request replaced this link. Use the link in the most recent email."
@@ -127,9 +131,14 @@ def _why_closed(services: Services, ticket: Ticket, now: datetime) -> Exception:
         current = services.checkpoints.latest(ticket.ticket_id, ticket.customer_id)
     if current.data.decision is not None:
         return _already_decided(current.data.decision)
-    _, execution = services.workflow.describe(ticket.ticket_id)
     approval = current.data.approval
-    timed_out = approval is not None and now >= approval.link_expires_at
-    if current.state is TicketState.EXPIRED or timed_out or execution["status"] != "RUNNING":
+    # Step Functions says TaskTimedOut both to a late click and to the loser of a race: once the
+    # wait's deadline has passed with no decision recorded, it was the timeout.
+    wait = timedelta(seconds=services.settings.approval_timeout_seconds)
+    if current.state is TicketState.EXPIRED or (approval is not None and utc_now() >= approval.requested_at + wait):
+        return _expired()
+    _, execution = services.workflow.describe(ticket.ticket_id)
+    link_expired = approval is not None and now >= approval.link_expires_at
+    if link_expired or execution["status"] != "RUNNING":
         return ApprovalWindowClosed("This approval request closed before the decision arrived. Nothing was run.")
     return AlreadyDecided("This approval request was already answered a moment ago. Nothing was changed.")

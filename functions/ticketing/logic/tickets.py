@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
 
+from ..adapters.workflow import ExecutionExists
 from ..domain.checkpoint import Checkpoint
-from ..domain.errors import TicketNotFound
+from ..domain.errors import IdempotencyKeyReused, TicketNotFound, WorkflowUnavailable
 from ..domain.models import (
     TICKET_ID_PATTERN,
     Analysis,
@@ -21,6 +23,7 @@ from ..domain.models import (
     Ticket,
     TicketRequest,
     TicketState,
+    sha256_hex,
     utc_now,
 )
 from ..wiring import Services
@@ -50,8 +53,63 @@ def submit_ticket(services: Services, request: TicketRequest) -> Ticket:
         description=request.description,
         submitted_at=now,
     )
-    services.workflow.start(ticket)
+    try:
+        services.workflow.start(ticket)
+    except ExecutionExists as collided:  # 48 random bits collided: refuse rather than answer for another ticket
+        raise WorkflowUnavailable(
+            "The ticket could not be started right now; nothing was created. Please try again."
+        ) from collided
     return ticket
+
+
+class Submission(BaseModel):
+    ticket: Ticket
+    replayed: bool
+
+
+def idempotent_ticket_id(customer_id: str, idempotency_key: str, day: datetime) -> str:
+    """The ticket id a client's key stands for on a given day (same key, same customer: same id)."""
+    digest = hashlib.sha256(f"{customer_id}\n{idempotency_key}".encode()).hexdigest()[:12]
+    return f"tkt-{day:%Y%m%d}-{digest}"
+
+
+def submit_ticket_once(services: Services, request: TicketRequest, idempotency_key: str) -> Submission:
+    """Submit, or find the ticket this key already submitted; a retry starts nothing new.
+
+    The key is remembered without a data store: it names the execution (the ticket id
+    is derived from it), and the execution input keeps a fingerprint of the request.
+    Looking back one day keeps a retry across midnight on the same ticket.
+    """
+    fingerprint = sha256_hex(request.model_dump(mode="json"))
+    now = utc_now()
+    for day in (now, now - timedelta(days=1)):
+        found = services.workflow.submission(idempotent_ticket_id(request.customer_id, idempotency_key, day))
+        if found is not None:
+            return _replay(*found, fingerprint)
+    ticket = Ticket(
+        ticket_id=idempotent_ticket_id(request.customer_id, idempotency_key, now),
+        customer_id=request.customer_id,
+        customer_email=request.customer_email,
+        subject=request.subject,
+        description=request.description,
+        submitted_at=now,
+    )
+    try:
+        services.workflow.start(ticket, request_fingerprint=fingerprint)
+    except ExecutionExists:  # a concurrent retry with the same key started it first
+        found = services.workflow.submission(ticket.ticket_id)
+        assert found is not None, "an execution that exists can be described"
+        return _replay(*found, fingerprint)
+    return Submission(ticket=ticket, replayed=False)
+
+
+def _replay(ticket: Ticket, started_with: str | None, fingerprint: str) -> Submission:
+    if started_with != fingerprint:
+        raise IdempotencyKeyReused(
+            "This Idempotency-Key was already used for a different ticket. "
+            "Use a new key for a new ticket, and the same key only to retry the same request."
+        )
+    return Submission(ticket=ticket, replayed=True)
 
 
 class CheckpointSummary(BaseModel):
