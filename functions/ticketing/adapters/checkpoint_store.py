@@ -21,15 +21,12 @@ from pydantic import ValidationError
 from ..domain.checkpoint import Checkpoint, CheckpointData, in_order, newest
 from ..domain.errors import CheckpointNotFound
 from ..domain.models import Ticket, TicketState, utc_now
+from .memory_events import session_events
+from .memory_events import tag as _tag
 
 log = logging.getLogger(__name__)
 
 KIND = "checkpoint"
-_PAGE_SIZE = 100
-
-
-def _tag(value: str) -> dict[str, str]:
-    return {"stringValue": value}
 
 
 class CheckpointStore:
@@ -91,27 +88,10 @@ class CheckpointStore:
         )
 
     def _read_all(self, ticket_id: str, customer_id: str) -> list[Checkpoint]:
-        request: dict[str, Any] = {
-            "memoryId": self._memory_id,
-            "actorId": customer_id,
-            "sessionId": ticket_id,
-            "includePayloads": True,
-            "maxResults": _PAGE_SIZE,
-            "filter": {
-                "eventMetadata": [
-                    {"left": {"metadataKey": "kind"}, "operator": "EQUALS_TO", "right": {"metadataValue": _tag(KIND)}}
-                ]
-            },
-        }
         found: list[Checkpoint] = []
-        while True:
-            page = self._client.list_events(**request)
-            for event in page.get("events", []):
-                found.extend(_checkpoints_in(event))
-            token = page.get("nextToken")
-            if not token:
-                return found
-            request["nextToken"] = token
+        for event in session_events(self._client, self._memory_id, ticket_id, customer_id, KIND):
+            found.extend(_checkpoints_in(event))
+        return found
 
 
 def _checkpoints_in(event: dict[str, Any]) -> list[Checkpoint]:

@@ -17,16 +17,13 @@ from typing import Any
 
 from ..domain.conversation import Role, Turn
 from ..domain.models import Ticket, utc_now
+from .memory_events import session_events
+from .memory_events import tag as _tag
 
 log = logging.getLogger(__name__)
 
 KIND = "turn"
-_PAGE_SIZE = 100
 _ROLE_ORDER = {"USER": 0, "ASSISTANT": 1}
-
-
-def _tag(value: str) -> dict[str, str]:
-    return {"stringValue": value}
 
 
 class ConversationStore:
@@ -51,27 +48,10 @@ class ConversationStore:
 
     def turns(self, ticket_id: str, customer_id: str) -> list[Turn]:
         """Every USER and ASSISTANT turn of the ticket, oldest first."""
-        request: dict[str, Any] = {
-            "memoryId": self._memory_id,
-            "actorId": customer_id,
-            "sessionId": ticket_id,
-            "includePayloads": True,
-            "maxResults": _PAGE_SIZE,
-            "filter": {
-                "eventMetadata": [
-                    {"left": {"metadataKey": "kind"}, "operator": "EQUALS_TO", "right": {"metadataValue": _tag(KIND)}}
-                ]
-            },
-        }
         found: list[Turn] = []
-        while True:
-            page = self._client.list_events(**request)
-            for event in page.get("events", []):
-                found.extend(_turns_in(event))
-            token = page.get("nextToken")
-            if not token:
-                return sorted(found, key=lambda t: (t.at, _ROLE_ORDER[t.role]))
-            request["nextToken"] = token
+        for event in session_events(self._client, self._memory_id, ticket_id, customer_id, KIND):
+            found.extend(_turns_in(event))
+        return sorted(found, key=lambda t: (t.at, _ROLE_ORDER[t.role]))
 
 
 def _turns_in(event: dict[str, Any]) -> list[Turn]:

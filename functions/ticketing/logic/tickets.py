@@ -42,17 +42,21 @@ def require_ticket_id(ticket_id: str) -> str:
     return ticket_id
 
 
-def submit_ticket(services: Services, request: TicketRequest) -> Ticket:
-    """Create the ticket and start its workflow (the execution is named after it)."""
-    now = utc_now()
-    ticket = Ticket(
-        ticket_id=new_ticket_id(now),
+def _ticket(request: TicketRequest, ticket_id: str, submitted_at: datetime) -> Ticket:
+    return Ticket(
+        ticket_id=ticket_id,
         customer_id=request.customer_id,
         customer_email=request.customer_email,
         subject=request.subject,
         description=request.description,
-        submitted_at=now,
+        submitted_at=submitted_at,
     )
+
+
+def submit_ticket(services: Services, request: TicketRequest) -> Ticket:
+    """Create the ticket and start its workflow (the execution is named after it)."""
+    now = utc_now()
+    ticket = _ticket(request, new_ticket_id(now), now)
     try:
         services.workflow.start(ticket)
     except ExecutionExists as collided:  # 48 random bits collided: refuse rather than answer for another ticket
@@ -86,14 +90,7 @@ def submit_ticket_once(services: Services, request: TicketRequest, idempotency_k
         found = services.workflow.submission(idempotent_ticket_id(request.customer_id, idempotency_key, day))
         if found is not None:
             return _replay(*found, fingerprint)
-    ticket = Ticket(
-        ticket_id=idempotent_ticket_id(request.customer_id, idempotency_key, now),
-        customer_id=request.customer_id,
-        customer_email=request.customer_email,
-        subject=request.subject,
-        description=request.description,
-        submitted_at=now,
-    )
+    ticket = _ticket(request, idempotent_ticket_id(request.customer_id, idempotency_key, now), now)
     try:
         services.workflow.start(ticket, request_fingerprint=fingerprint)
     except ExecutionExists:  # a concurrent retry with the same key started it first

@@ -1,0 +1,43 @@
+"""Reading one kind of event from a ticket's AgentCore Memory session, every page of it.
+
+Checkpoints and conversation turns share the session; each event is tagged with
+its kind in metadata, and a read asks for one kind (AWS filters, moto ignores the
+filter, so each store still checks what it parses).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+PAGE_SIZE = 100
+
+
+def tag(value: str) -> dict[str, str]:
+    """A metadata value as CreateEvent and the ListEvents filter spell it."""
+    return {"stringValue": value}
+
+
+def session_events(
+    client: Any, memory_id: str, ticket_id: str, customer_id: str, kind: str
+) -> Iterator[dict[str, Any]]:
+    """Every event of `kind` in the ticket's session, with payloads, across all pages."""
+    request: dict[str, Any] = {
+        "memoryId": memory_id,
+        "actorId": customer_id,
+        "sessionId": ticket_id,
+        "includePayloads": True,
+        "maxResults": PAGE_SIZE,
+        "filter": {
+            "eventMetadata": [
+                {"left": {"metadataKey": "kind"}, "operator": "EQUALS_TO", "right": {"metadataValue": tag(kind)}}
+            ]
+        },
+    }
+    while True:
+        page = client.list_events(**request)
+        yield from page.get("events", [])
+        token = page.get("nextToken")
+        if not token:
+            return
+        request["nextToken"] = token
