@@ -120,3 +120,17 @@ def test_a_random_id_that_collides_is_503_not_someone_elses_ticket(moto_stack, m
     status, body = submit(None, {**VALID, "customer_id": "cust-other"})
     assert status == 503 and body["error"] == "workflow_unavailable"
     assert len(executions(moto_stack)) == 1
+
+
+def test_a_retry_after_the_ticket_was_resumed_still_finds_the_ticket(moto_stack):
+    """The newest execution (`-r1`) holds no request fingerprint; the first one does."""
+    first_status, first = submit("order-77")
+    sfn = boto3.client("stepfunctions", region_name="us-east-1")
+    sfn.start_execution(
+        stateMachineArn=moto_stack.state_machine_arn,
+        name=f"{first['ticket_id']}-r1",
+        input='{"ticket": {}, "resume": {"from": "approval"}}',
+    )
+    again_status, again = submit("order-77")
+    assert first_status == again_status == 202 and again == first
+    assert len(executions(moto_stack)) == 2  # the original and the resume; the retry started nothing

@@ -110,11 +110,12 @@ class TicketWorkflow:
 
     def submission(self, ticket_id: str) -> tuple[Ticket, str | None] | None:
         """The ticket started under this id and its request fingerprint, or None if there is none."""
-        try:
-            ticket, execution = self.describe(ticket_id)
-        except TicketNotFound:
+        # The first execution holds the submitted request; a resumed one (`-rN`) does not.
+        first = self._describe(ticket_id)
+        if first is None:
             return None
-        return ticket, json.loads(execution["input"]).get("request_fingerprint")
+        submitted = json.loads(first["input"])
+        return Ticket.model_validate(submitted["ticket"]), submitted.get("request_fingerprint")
 
     def send_decision(self, task_token: str, decision: Decision) -> None:
         try:
