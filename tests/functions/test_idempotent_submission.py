@@ -126,6 +126,9 @@ def test_a_retry_after_the_ticket_was_resumed_still_finds_the_ticket(moto_stack)
     """The newest execution (`-r1`) holds no request fingerprint; the first one does."""
     first_status, first = submit("order-77")
     sfn = boto3.client("stepfunctions", region_name="us-east-1")
+    original = f"{moto_stack.state_machine_arn.replace(':stateMachine:', ':execution:')}:{first['ticket_id']}"
+    if sfn.describe_execution(executionArn=original)["status"] == "RUNNING":
+        sfn.stop_execution(executionArn=original)  # a resume starts only after the newest execution stopped
     sfn.start_execution(
         stateMachineArn=moto_stack.state_machine_arn,
         name=f"{first['ticket_id']}-r1",
