@@ -29,6 +29,11 @@ EXECUTION_BY_NAME = (
     "The API reads one ticket's execution (DescribeExecution) by its name, the ticket id, created at run time, "
     "so the ARN ends in a wildcard under this state machine only. GetExecutionHistory (task tokens) is not granted."
 )
+SANDBOX_RECIPIENTS = (
+    "While an account is in the SES sandbox, SES also checks ses:SendEmail on each recipient's verified "
+    "identity, and recipients (customers) are not known at deploy time. The statement is conditioned on "
+    "ses:FromAddress being the configured sender, so it allows nothing but mail from supportflow."
+)
 STEP_FUNCTION_VERSIONS = (
     "CDK grants lambda:InvokeFunction on each step's function and its versions (ARN:*). Only this stack's own "
     "step functions are named."
@@ -109,6 +114,10 @@ def acknowledge(
     account = "<AWS::AccountId>" if Token.is_unresolved(here.account) else here.account
     executions = f"arn:<AWS::Partition>:states:{region}:{account}:execution:{name_of_machine}:*"
     _ack(functions.api.role, f"IAM5[Resource::{executions}]", EXECUTION_BY_NAME)
+    identities = f"arn:<AWS::Partition>:ses:{region}:{account}:identity/*"
+    for mailing in (functions.request_approval, functions.execute, functions.close_ticket):
+        assert mailing.role is not None
+        _ack(mailing.role, f"IAM5[Resource::{identities}]", SANDBOX_RECIPIENTS)
     _ack(state_machine.role, "IAM5[Resource::*]", XRAY_AND_LOG_DELIVERY)
     for step in functions.steps():
         _ack(state_machine.role, f"IAM5[Resource::<{_logical_id(step)}.Arn>:*]", STEP_FUNCTION_VERSIONS)

@@ -89,8 +89,16 @@ class SupportflowStack(Stack):
         # Each grant below is a call the function's code makes, on the one resource it calls it on.
         for step in functions.steps():
             memory.grant(step, "bedrock-agentcore:CreateEvent", "bedrock-agentcore:ListEvents")
+        # In the SES sandbox, SES also checks ses:SendEmail on each recipient's verified identity;
+        # the second statement allows that for mail from the configured sender only.
+        to_recipients = iam.PolicyStatement(
+            actions=["ses:SendEmail"],
+            resources=[self.format_arn(service="ses", resource="identity", resource_name="*")],
+            conditions={"StringEquals": {"ses:FromAddress": config.sender_email}},
+        )
         for mailing in (functions.request_approval, functions.execute, functions.close_ticket):
             sender.grant(mailing, "ses:SendEmail")
+            mailing.add_to_role_policy(to_recipients)
         read_signing_key = iam.PolicyStatement(
             actions=["secretsmanager:GetSecretValue"], resources=[signing_secret.secret_arn]
         )
@@ -122,7 +130,7 @@ class SupportflowStack(Stack):
             "Operations",
             operator_email=config.operator_email,
             state_machine=state_machine,
-            api_function=functions.api,
+            rest_api=api.rest_api,
             approval_monitor=functions.approval_monitor,
             approval_alarm_age_seconds=config.approval_alarm_age_seconds,
         )

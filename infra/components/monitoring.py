@@ -7,6 +7,7 @@ five minutes and publishes how long the oldest open ticket has waited.
 from __future__ import annotations
 
 from aws_cdk import Duration
+from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_events as events
@@ -30,7 +31,7 @@ class Operations(Construct):
         *,
         operator_email: str,
         state_machine: sfn.StateMachine,
-        api_function: lambda_.IFunction,
+        rest_api: apigw.RestApi,
         approval_monitor: lambda_.IFunction,
         approval_alarm_age_seconds: int,
     ) -> None:
@@ -70,10 +71,12 @@ class Operations(Construct):
                 approval_alarm_age_seconds,
                 f"A ticket has waited more than {approval_alarm_age_seconds} s for an approver's decision.",
             ),
+            # API Gateway's count: the function turns its own errors into 500 responses, so Lambda's
+            # Errors metric would miss them.
             "ApiErrors": (
-                api_function.metric_errors(period=FIVE_MINUTES, statistic="Sum"),
+                rest_api.metric_server_error(period=FIVE_MINUTES, statistic="Sum"),
                 1,
-                "The API function raised errors (HTTP 5xx to callers).",
+                "The API answered callers with HTTP 5xx.",
             ),
         }
         self.alarms: dict[str, cloudwatch.Alarm] = {}

@@ -69,6 +69,21 @@ def test_no_wildcard_resource_where_a_resource_can_be_named(template, function):
             assert action in XRAY, f"{function} has {action} on '*'"
 
 
+def test_mail_to_sandbox_recipients_is_allowed_only_from_the_sender(template):
+    for function in ("RequestApproval", "Execute", "CloseTicket"):
+        role = [k for k in resources_of_type(template, "AWS::IAM::Role") if k.startswith(f"{function}Role")][0]
+        conditioned = [
+            statement
+            for policy in resources_of_type(template, "AWS::IAM::Policy").values()
+            if {"Ref": role} in policy["Properties"]["Roles"]
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+            if "identity/*" in json.dumps(statement["Resource"])
+        ]
+        (statement,) = conditioned
+        assert statement["Action"] == "ses:SendEmail"
+        assert statement["Condition"] == {"StringEquals": {"ses:FromAddress": "supportflow@example.com"}}
+
+
 def test_function_roles_carry_no_managed_policies(template):
     for logical_id, role in resources_of_type(template, "AWS::IAM::Role").items():
         if logical_id.split("Role")[0] in EXPECTED:
@@ -88,8 +103,9 @@ def test_memory_and_email_grants_name_the_stack_resources(template):
         granted = permissions(template, function)
         assert granted["bedrock-agentcore:CreateEvent"] == [{"Fn::GetAtt": [memory, "MemoryArn"]}]
     for function in ("RequestApproval", "Execute", "CloseTicket"):
-        (arn,) = permissions(template, function)["ses:SendEmail"]
-        assert {"Ref": identity} in arn["Fn::Join"][1]
+        sender, recipients = permissions(template, function)["ses:SendEmail"]
+        assert {"Ref": identity} in sender["Fn::Join"][1]
+        assert json.dumps(recipients).endswith(':identity/*"]]}')  # conditioned on the sender, tested below
 
 
 def test_model_invocation_is_limited_to_the_configured_profile_and_its_model(template):

@@ -116,7 +116,8 @@ def alarms(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def test_alarms_on_failed_and_timed_out_executions_waiting_tickets_and_api_errors(template):
     found = alarms(template)
-    assert set(found) == {"ExecutionsFailed", "ExecutionsTimedOut", "OldestOpenTicketAgeSeconds", "Errors"}
+    assert set(found) == {"ExecutionsFailed", "ExecutionsTimedOut", "OldestOpenTicketAgeSeconds", "5XXError"}
+    assert found["5XXError"]["Namespace"] == "AWS/ApiGateway"
     (topic,) = resources_of_type(template, "AWS::SNS::Topic")
     for alarm in found.values():
         assert alarm["AlarmActions"] == [{"Ref": topic}]

@@ -12,7 +12,14 @@ from ..domain.notifications import Email
 # SES refuses these for this message or this account: sending the same again cannot help,
 # so they are not retried (throttling and service errors are, by botocore and the step's Retry).
 _REFUSED = frozenset(
-    {"MessageRejected", "MailFromDomainNotVerifiedException", "AccountSuspendedException", "SendingPausedException"}
+    {
+        "MessageRejected",
+        "MailFromDomainNotVerifiedException",
+        "AccountSuspendedException",
+        "SendingPausedException",
+        # a missing permission (for example on a sandbox recipient) does not heal by retrying
+        "AccessDeniedException",
+    }
 )
 
 
