@@ -70,7 +70,7 @@ def test_agents_analyse_plan_and_answer_on_the_local_stack(api, stack):
     assert analysis["provenance"]["model_calls"] + plan["provenance"]["model_calls"] == 2
     assert analysis["provenance"]["model_id"] == "scripted.local-model"
     page = api.open_page(link)
-    assert "For this ticket: Restart the office router the laptop uses." in page.text
+    assert "The assistant's note (model-written): Restart the office router the laptop uses." in page.text
 
     reply = api.message(ticket_id, "What was the issue we were working on?").json()
     assert (reply["source"], reply["reply"]["text"], reply["state"]) == ("model", ANSWER, "AWAITING_APPROVAL")

@@ -47,5 +47,5 @@ def test_the_agents_wording_of_a_step_reaches_the_approver_escaped():
         link="https://x/approvals/t?token=1",
         expires_at=datetime(2026, 11, 28, tzinfo=UTC),
     )
-    assert "For this ticket: Check <b>your</b> router first" in email.text
-    assert "For this ticket: Check &lt;b&gt;your&lt;/b&gt; router first" in email.html
+    assert "The assistant's note (model-written): Check <b>your</b> router first" in email.text
+    assert "The assistant's note (model-written): Check &lt;b&gt;your&lt;/b&gt; router first" in email.html

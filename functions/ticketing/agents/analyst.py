@@ -9,6 +9,7 @@ from ..domain.models import Analysis, Provenance, Ticket
 from ..domain.triage import analyze_ticket
 from .answers import TriageAnswer
 from .model_call import CallLimits, ModelCallFailed, call_for, provenance
+from .ticket_text import ticket_block
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ def analyze(ticket: Ticket, model: Any | None, model_id: str, limits: CallLimits
     """The model's analysis when a model answers, else the rules' (saying why)."""
     if model is None:
         return _rules(ticket, Provenance(fallback_reason=NO_MODEL))
-    prompt = f"<ticket>\nSubject: {ticket.subject}\n{ticket.description}\n</ticket>"
+    prompt = ticket_block(ticket)
     try:
         answer, usage = call_for(model, TriageAnswer, system_prompt=SYSTEM_PROMPT, prompt=prompt, limits=limits)
     except ModelCallFailed as failed:

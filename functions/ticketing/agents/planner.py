@@ -12,9 +12,10 @@ import logging
 from typing import Any
 
 from ..domain.catalog import ResolutionCatalog, load_catalog
-from ..domain.models import Analysis, Provenance, ResolutionPlan, ResolutionStep, Ticket
+from ..domain.models import Analysis, Category, Provenance, ResolutionPlan, ResolutionStep, Ticket
 from .answers import PlanAnswer
 from .model_call import CallLimits, CallUsage, ModelCallFailed, call_for, provenance
+from .ticket_text import ticket_block
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ def plan(
     prompt = (
         f"Analysis: category {analysis.category.value}, severity {analysis.severity.value}. "
         f"{analysis.summary}\nSignals: {', '.join(analysis.signals) or 'none'}\n"
-        f"<ticket>\nSubject: {ticket.subject}\n{ticket.description}\n</ticket>"
+        f"{ticket_block(ticket)}"
     )
     try:
         answer, usage = call_for(
@@ -93,6 +94,16 @@ def _checked_plan(
     unknown = [a for a in ids if a not in known]
     if unknown:
         raise ModelCallFailed(f"rejected: the plan named actions outside the catalog: {', '.join(unknown)}", usage)
+    # Only the analysed category's actions and the general ones: ticket text must not steer a network
+    # ticket into, say, an account unlock.
+    allowed = {s.action_id for c in {analysis.category, Category.GENERAL} for s in catalog.categories[c].steps}
+    foreign = [a for a in ids if a not in allowed]
+    if foreign:
+        raise ModelCallFailed(
+            f"rejected: the plan named actions outside the {analysis.category.value} and general entries: "
+            f"{', '.join(foreign)}",
+            usage,
+        )
     if len(set(ids)) != len(ids):
         raise ModelCallFailed("rejected: the plan named an action twice", usage)
     steps = [

@@ -42,7 +42,7 @@ def approval_page(review: ApprovalReview, action_url: str) -> str:
     steps = "".join(
         f"<li><strong>{escape(s.title)}</strong> <code>{escape(s.action_id)}</code><br>"
         f"<span class='muted'>{escape(s.instructions)}</span>"
-        + (f"<br>For this ticket: {escape(s.note)}" if s.note else "")
+        + (f"<br>The assistant's note (model-written): {escape(s.note)}" if s.note else "")
         + "</li>"
         for s in plan.steps
     )

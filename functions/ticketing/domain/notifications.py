@@ -33,7 +33,7 @@ def _html(title: str, body: str) -> str:
 def _steps_text(plan: ResolutionPlan) -> str:
     return "\n".join(
         f"  {i}. {s.title} [{s.action_id}]\n     {s.instructions}"
-        + (f"\n     For this ticket: {s.note}" if s.note else "")
+        + (f"\n     The assistant's note (model-written): {s.note}" if s.note else "")
         for i, s in enumerate(plan.steps, 1)
     )
 
@@ -41,7 +41,7 @@ def _steps_text(plan: ResolutionPlan) -> str:
 def _steps_html(plan: ResolutionPlan) -> str:
     items = "".join(
         f"<li><strong>{escape(s.title)}</strong> <code>{escape(s.action_id)}</code><br>{escape(s.instructions)}"
-        + (f"<br><em>For this ticket: {escape(s.note)}</em>" if s.note else "")
+        + (f"<br><em>The assistant's note (model-written): {escape(s.note)}</em>" if s.note else "")
         + "</li>"
         for s in plan.steps
     )
