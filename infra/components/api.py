@@ -133,7 +133,7 @@ class TicketApi(Construct):
         )
         # API Gateway's own 400s use the same shape as the function's errors.
         for response_type, code in (
-            (apigw.ResponseType.BAD_REQUEST_BODY, "invalid_ticket"),
+            (apigw.ResponseType.BAD_REQUEST_BODY, "invalid_body"),
             (apigw.ResponseType.BAD_REQUEST_PARAMETERS, "invalid_request"),
         ):
             self.rest_api.add_gateway_response(

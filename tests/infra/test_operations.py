@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import jsonschema
 import pytest
+from pydantic import ValidationError
 
 from infra.components.api import ROUTES, json_schema
 from local_runtime.synth import synthesize
 from local_runtime.template import only_resource, resources_of_type
+from ticketing.domain.conversation import CustomerMessage
 from ticketing.domain.models import TicketRequest
 
 pytestmark = pytest.mark.slow
@@ -155,3 +158,40 @@ def test_model_functions_get_the_model_id_and_the_others_do_not(template):
         "close_ticket": None,
         "approval_monitor": None,
     }
+
+
+def _gateway_model(template: dict[str, Any], name: str) -> dict[str, Any]:
+    for model in resources_of_type(template, "AWS::ApiGateway::Model").values():
+        if model["Properties"]["Name"] == name:
+            return model["Properties"]["Schema"]
+    raise AssertionError(f"no model {name}")
+
+
+VALID_TICKET = {"customer_id": "cust-1", "customer_email": "jo@example.com", "description": "VPN drops."}
+TICKET_BODIES = [
+    VALID_TICKET,
+    {**VALID_TICKET, "subject": 'Émoji 🚀 and "quotes"'},
+    {**VALID_TICKET, "description": "x" * 5000},
+    {**VALID_TICKET, "description": "x" * 5000 + "\n"},
+    {**VALID_TICKET, "description": ""},
+    {**VALID_TICKET, "customer_email": "not an email"},
+    {**VALID_TICKET, "customer_id": "a b"},
+    {**VALID_TICKET, "priority": "high"},
+    {k: v for k, v in VALID_TICKET.items() if k != "description"},
+]
+MESSAGE_BODIES = [{"text": "Where are we?"}, {"text": "x" * 2000}, {"text": "x" * 2000 + "\n"}, {"text": ""}, {}]
+
+
+@pytest.mark.parametrize(
+    ("model", "body"), [(TicketRequest, b) for b in TICKET_BODIES] + [(CustomerMessage, b) for b in MESSAGE_BODIES]
+)
+def test_api_gateway_and_the_function_agree_on_which_bodies_are_valid(template, model, body):
+    """API Gateway's draft-04 model never refuses a body the function accepts (it would be unreachable)."""
+    gateway = jsonschema.Draft4Validator(_gateway_model(template, model.__name__)).is_valid(body)
+    try:
+        model.model_validate(body)
+        function = True
+    except ValidationError:
+        function = False
+    # The gateway may be less strict (whitespace-only text reaches the function's clearer message), never stricter.
+    assert gateway or not function, body

@@ -11,10 +11,10 @@ import re
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import StringConstraints
+from pydantic import AfterValidator, Field
 
 from .checkpoint import Checkpoint
-from .models import Model, Ticket, TicketState
+from .models import Model, Ticket, TicketState, trimmed_not_blank
 
 MAX_MESSAGE_CHARS = 2000
 MAX_REPLY_CHARS = 4000
@@ -25,7 +25,8 @@ Role = Literal["USER", "ASSISTANT"]
 class CustomerMessage(Model):
     """The body of `POST /tickets/{ticket_id}/messages`."""
 
-    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_MESSAGE_CHARS)]
+    # The limit counts the text as sent (as API Gateway's model does); blank text is refused after trimming.
+    text: Annotated[str, Field(min_length=1, max_length=MAX_MESSAGE_CHARS), AfterValidator(trimmed_not_blank)]
 
 
 class Turn(Model):

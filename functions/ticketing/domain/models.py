@@ -85,7 +85,8 @@ def _trimmed(value: str) -> str:
     return value.strip()
 
 
-def _trimmed_not_blank(value: str) -> str:
+def trimmed_not_blank(value: str) -> str:
+    """Trimmed text, refused when nothing is left."""
     if not value.strip():
         raise ValueError("must not be blank")
     return value.strip()
@@ -101,7 +102,7 @@ class TicketRequest(Model):
     customer_id: Annotated[str, StringConstraints(pattern=CUSTOMER_ID_PATTERN)]
     customer_email: Annotated[str, Field(max_length=254, json_schema_extra={"pattern": _EMAIL.pattern})]
     description: Annotated[
-        str, Field(min_length=1, max_length=MAX_DESCRIPTION_CHARS), AfterValidator(_trimmed_not_blank)
+        str, Field(min_length=1, max_length=MAX_DESCRIPTION_CHARS), AfterValidator(trimmed_not_blank)
     ]
     subject: Annotated[str, Field(max_length=MAX_SUBJECT_CHARS), AfterValidator(_trimmed)] = ""
 
