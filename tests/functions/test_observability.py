@@ -9,6 +9,7 @@ import logging
 import pytest
 
 from tests.functions.test_api_handler import VALID, call
+from tests.functions.test_step_handlers import BASE, decision, prepared
 from ticketing.handlers import analyze
 from ticketing.observability import logger, ticket_id_of
 
@@ -92,3 +93,50 @@ def test_a_rejected_submission_publishes_nothing(svc, capsys, monkeypatch):
 )
 def test_the_ticket_id_is_found_in_step_payloads_and_api_paths(event, expected):
     assert ticket_id_of(event) == expected
+
+
+# Each ticket metric, counted once where its event happens.
+
+
+def test_completing_a_ticket_counts_once_even_when_execute_is_retried(svc, capsys, monkeypatch):
+    from ticketing.handlers import execute
+
+    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
+    prepared(svc)
+    approved = decision(svc)
+    capsys.readouterr()
+    execute.handler({**BASE, "decision": approved}, None)
+    assert emitted_metrics(capsys.readouterr().out) == {"TicketsCompleted"}
+    execute.handler({**BASE, "decision": approved}, None)  # Step Functions retries after a lost response
+    assert emitted_metrics(capsys.readouterr().out) == set()
+
+
+@pytest.mark.parametrize(("outcome", "metric"), [("EXPIRED", "TicketsExpired"), ("FAILED", "TicketsFailed")])
+def test_closing_counts_expiries_and_failures(svc, capsys, monkeypatch, outcome, metric):
+    from ticketing.handlers import close_ticket
+
+    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
+    prepared(svc)
+    capsys.readouterr()
+    error = {"Error": "States.Timeout" if outcome == "EXPIRED" else "RuntimeError", "Cause": "test"}
+    close_ticket.handler({**BASE, "outcome": outcome, "error": error}, None)
+    assert emitted_metrics(capsys.readouterr().out) == {metric}
+
+
+def test_a_rejection_is_counted_by_the_decision_not_again_when_the_ticket_closes(svc, capsys, monkeypatch):
+    from ticketing.handlers import close_ticket
+
+    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
+    prepared(svc)
+    capsys.readouterr()
+    close_ticket.handler({**BASE, "outcome": "REJECTED", "decision": decision(svc, outcome="rejected")}, None)
+    assert emitted_metrics(capsys.readouterr().out) == set()
+
+
+def test_a_replayed_submission_is_not_a_new_ticket(svc, capsys, monkeypatch):
+    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
+    headers = {"Content-Type": "application/json", "Idempotency-Key": "metric-1"}
+    assert call("POST", "/tickets", VALID, headers=headers)[0] == 202
+    assert emitted_metrics(capsys.readouterr().out) == {"TicketsSubmitted"}
+    assert call("POST", "/tickets", VALID, headers=headers)[0] == 202
+    assert emitted_metrics(capsys.readouterr().out) == set()

@@ -71,6 +71,8 @@ class ExecutionReport(BaseModel):
     plan_hash: str
     executor: str
     step_results: list[StepResult]
+    # False when a retried Execute found the ticket already COMPLETED and did nothing.
+    completed_now: bool = True
 
 
 class ClosingReport(BaseModel):

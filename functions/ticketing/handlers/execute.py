@@ -11,5 +11,6 @@ from ..wiring import services
 @entry_point
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     report = steps.execute_plan(services(), ExecuteInput.model_validate(event))
-    count("TicketsCompleted")
+    if report.completed_now:  # a retry that found the ticket COMPLETED is not a second completion
+        count("TicketsCompleted")
     return report.model_dump(mode="json")

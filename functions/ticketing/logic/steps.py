@@ -111,7 +111,12 @@ def execute_plan(services: Services, step: ExecuteInput, executor: ResolutionExe
     if unknown:
         raise PlanNotApproved(f"The plan names actions outside the resolution catalog: {', '.join(unknown)}.")
     if latest.state is TicketState.COMPLETED:
-        return ExecutionReport(plan_hash=approved_hash, executor=executor.name, step_results=latest.data.step_results)
+        return ExecutionReport(
+            plan_hash=approved_hash,
+            executor=executor.name,
+            step_results=latest.data.step_results,
+            completed_now=False,
+        )
     # A resumed ticket that failed after its decision continues under that same recorded approval.
     resumed = latest.state is TicketState.FAILED and latest.data.decision == step.decision
     if latest.state not in (TicketState.AWAITING_APPROVAL, TicketState.EXECUTING) and not resumed:
