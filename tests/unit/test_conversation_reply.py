@@ -79,6 +79,7 @@ STATES = {
         ),
         "operations team",
     ),
+    "RESUMING": (checkpoint(TicketState.EXPIRED, **PLANNED), "picks up at the first step"),
     "WORKFLOW_ABORTED": (checkpoint(TicketState.AWAITING_APPROVAL, **PLANNED), "An operator"),
 }
 

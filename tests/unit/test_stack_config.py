@@ -33,3 +33,13 @@ def test_a_flag_must_say_true_or_false():
 def test_durations_and_limits_must_be_positive(key):
     with pytest.raises(ValueError, match=key):
         config(**{key: "0"})
+
+
+@pytest.mark.parametrize("ttl", ["-5", "259201"])
+def test_an_approval_link_lives_no_longer_than_the_approval_wait_and_never_negative(ttl):
+    with pytest.raises(ValueError, match="approval_link_ttl_seconds"):
+        config(approval_link_ttl_seconds=ttl)
+
+
+def test_a_shorter_link_lifetime_is_allowed():
+    assert config(approval_link_ttl_seconds="3600").approval_link_ttl_seconds == 3600

@@ -108,6 +108,12 @@ def brief(ticket: Ticket, latest: Checkpoint | None, state: str) -> TicketBrief:
         during = f" while {failure.failed_in.value}" if failure and failure.failed_in else ""
         where = f"The workflow failed{during} ({failure.error if failure else 'unknown error'})."
         next_ = "The operations team was told and looks into it; nothing else runs automatically."
+    elif state == "RESUMING":
+        where = f"The workflow is continuing from the ticket's last checkpoint.{triage}"
+        next_ = (
+            "It picks up at the first step without a recorded result: a new approval request, or the approved "
+            "steps that have not run yet. Nothing is analysed twice."
+        )
     else:
         where = f"The workflow stopped ({state}) before the ticket reached an end."
         next_ = "An operator has to look at it; nothing else runs automatically."
