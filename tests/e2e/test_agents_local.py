@@ -74,7 +74,7 @@ def test_agents_analyse_plan_and_answer_on_the_local_stack(api, stack):
 
     reply = api.message(ticket_id, "What was the issue we were working on?").json()
     assert (reply["source"], reply["reply"]["text"], reply["state"]) == ("model", ANSWER, "AWAITING_APPROVAL")
-    assert "AWAITING_APPROVAL" in (MODEL.requests[-1].system_prompt or "")
+    assert "AWAITING_APPROVAL" in MODEL.requests[-1].messages[-1]["content"][0]["text"]  # the facts block
 
     assert api.post_decision(link, "approve", "ok").status == 200
     done = wait_for_state(api, ticket_id, {"COMPLETED"})
