@@ -54,11 +54,9 @@ class StackConfig:
         for key in ("approval_timeout_seconds", "approval_alarm_age_seconds", "api_rate_limit", "api_burst_limit"):
             if getattr(config, key) < 1:
                 raise ValueError(f"{key} must be a positive number")
-        # A link cannot outlive the wait it answers, and a negative lifetime would stop every function at start.
-        if not 0 <= config.approval_link_ttl_seconds <= config.approval_timeout_seconds:
-            raise ValueError(
-                "approval_link_ttl_seconds must be 0 (the approval timeout) or up to approval_timeout_seconds"
-            )
+        # A negative lifetime would stop every function at start (their settings refuse it).
+        if config.approval_link_ttl_seconds < 0:
+            raise ValueError("approval_link_ttl_seconds must be 0 (the approval timeout) or a positive number")
         return config
 
     @property
