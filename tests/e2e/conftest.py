@@ -6,6 +6,7 @@ which other test modules must not inherit.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -54,3 +55,26 @@ def submit_and_wait_for_link(
         assert time.monotonic() < deadline, "no approval email"
         time.sleep(0.02)
     return ticket_id, approval_link(found[0])
+
+
+def race_decisions(api: ApiClient, link: str, clicks: int) -> list[tuple[str, int, dict[str, Any]]]:
+    """Post approve and reject (alternating) on one link from `clicks` threads released at once.
+
+    Returns (decision, status, body) for every click.
+    """
+    replies: list[tuple[str, int, dict[str, Any]]] = []
+    lock = threading.Lock()
+    start = threading.Barrier(clicks)
+
+    def click(decision: str) -> None:
+        start.wait()
+        reply = api.post_decision(link, decision, accept="application/json")
+        with lock:
+            replies.append((decision, reply.status, reply.json()))
+
+    threads = [threading.Thread(target=click, args=("approve" if i % 2 else "reject",)) for i in range(clicks)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return replies

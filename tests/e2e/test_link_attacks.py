@@ -24,7 +24,7 @@ from local_runtime.runtime import LocalRuntime
 from tests.figures import record
 from ticketing.domain.approval_link import ApprovalLinkSigner
 
-from .conftest import emails_for, submit_and_wait_for_link, wait_for_state
+from .conftest import emails_for, race_decisions, submit_and_wait_for_link, wait_for_state
 
 pytestmark = pytest.mark.slow
 
@@ -243,20 +243,7 @@ def test_approve_and_reject_racing_decide_exactly_once_every_time(api: ApiClient
     double_decisions = 0
     outcomes: dict[str, int] = {}
     for ticket_id, link in tickets:
-        replies: list[tuple[str, int, dict[str, Any]]] = []
-        start = threading.Barrier(CLICKS_PER_RACE)
-
-        def click(decision: str, link: str = link, replies: list = replies, start: threading.Barrier = start) -> None:
-            start.wait()
-            reply = api.post_decision(link, decision, accept="application/json")
-            with lock:
-                replies.append((decision, reply.status, reply.json()))
-
-        clicks = [threading.Thread(target=click, args=("approve" if i % 2 else "reject",)) for i in range(8)]
-        for thread in clicks:
-            thread.start()
-        for thread in clicks:
-            thread.join()
+        replies = race_decisions(api, link, CLICKS_PER_RACE)
         winners = [body for _, status, body in replies if status == 200]
         double_decisions += len(winners) != 1
         assert len(winners) == 1, replies
