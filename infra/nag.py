@@ -14,7 +14,7 @@ from constructs import IConstruct
 if TYPE_CHECKING:
     from .components.api import TicketApi
     from .components.functions import TicketFunctions
-    from .components.workflow import TicketWorkflow
+    from .components.workflow import TicketStateMachine
 
 XRAY_AND_LOG_DELIVERY = (
     "X-Ray (PutTraceSegments, PutTelemetryRecords) and CloudWatch Logs vended delivery (the state machine's "
@@ -56,7 +56,7 @@ def acknowledge(
     stack: IConstruct,
     *,
     functions: TicketFunctions,
-    workflow: TicketWorkflow,
+    workflow: TicketStateMachine,
     api: TicketApi,
     foundation_model: str | None,
 ) -> None:

@@ -9,11 +9,13 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ses as ses
 from constructs import Construct
 
+from ticketing.contract import Env
+
 from . import nag
 from .components.api import STAGE, TicketApi
 from .components.functions import build_functions
 from .components.monitoring import Operations
-from .components.workflow import TicketWorkflow
+from .components.workflow import TicketStateMachine
 from .config import StackConfig
 
 # Cross-region inference profiles start with a geography; the model behind them runs in several regions.
@@ -66,17 +68,17 @@ class SupportflowStack(Stack):
         functions = build_functions(
             self,
             {
-                "MEMORY_ID": memory.memory_id,
-                "SENDER_EMAIL": config.sender_email,
-                "APPROVER_EMAIL": config.approver_email,
-                "OPERATOR_EMAIL": config.operator_email,
-                "PUBLIC_BASE_URL": public_base_url,
-                "APPROVAL_LINK_TTL_SECONDS": str(config.approval_link_ttl_seconds or config.approval_timeout_seconds),
-                "APPROVAL_TIMEOUT_SECONDS": str(config.approval_timeout_seconds),
+                Env.MEMORY_ID: memory.memory_id,
+                Env.SENDER_EMAIL: config.sender_email,
+                Env.APPROVER_EMAIL: config.approver_email,
+                Env.OPERATOR_EMAIL: config.operator_email,
+                Env.PUBLIC_BASE_URL: public_base_url,
+                Env.APPROVAL_LINK_TTL_SECONDS: str(config.approval_link_ttl_seconds or config.approval_timeout_seconds),
+                Env.APPROVAL_TIMEOUT_SECONDS: str(config.approval_timeout_seconds),
             },
-            {"MODEL_ID": config.model_id},
+            {Env.MODEL_ID: config.model_id},
         )
-        workflow = TicketWorkflow(
+        workflow = TicketStateMachine(
             self,
             "TicketWorkflow",
             functions=functions,
@@ -103,7 +105,7 @@ class SupportflowStack(Stack):
             actions=["secretsmanager:GetSecretValue"], resources=[signing_secret.secret_arn]
         )
         for signer in (functions.request_approval, functions.api):
-            signer.add_environment("SIGNING_SECRET_ARN", signing_secret.secret_arn)
+            signer.add_environment(Env.SIGNING_SECRET_ARN, signing_secret.secret_arn)
             signer.add_to_role_policy(read_signing_key)
         if config.runs_model:
             invoke_model = iam.PolicyStatement(
@@ -114,7 +116,7 @@ class SupportflowStack(Stack):
             for runner in functions.model_runners():
                 runner.add_to_role_policy(invoke_model)
 
-        functions.api.add_environment("STATE_MACHINE_ARN", state_machine.state_machine_arn)
+        functions.api.add_environment(Env.STATE_MACHINE_ARN, state_machine.state_machine_arn)
         # Reads checkpoints; reads and writes conversation turns.
         memory.grant(functions.api, "bedrock-agentcore:CreateEvent", "bedrock-agentcore:ListEvents")
         state_machine.grant_start_execution(functions.api)
@@ -123,7 +125,7 @@ class SupportflowStack(Stack):
         state_machine.grant(functions.api, "states:SendTaskSuccess")
         api.route_to(functions.api)
 
-        functions.approval_monitor.add_environment("STATE_MACHINE_ARN", state_machine.state_machine_arn)
+        functions.approval_monitor.add_environment(Env.STATE_MACHINE_ARN, state_machine.state_machine_arn)
         state_machine.grant(functions.approval_monitor, "states:ListExecutions")
         operations = Operations(
             self,

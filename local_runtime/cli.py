@@ -41,7 +41,7 @@ def openapi_text() -> str:
     """The OpenAPI document as committed in docs/openapi.json."""
     import json
 
-    from ticketing.api.routes import openapi_document
+    from ticketing.api.app import openapi_document
 
     return json.dumps(openapi_document(), indent=2) + "\n"
 

@@ -35,7 +35,7 @@ logging.getLogger("ticketing")
 copy_config_to_registered_loggers(source_logger=logger, include={"ticketing"})
 
 R = TypeVar("R")
-Handler = Callable[[dict[str, Any], Any], R]
+LambdaHandler = Callable[[dict[str, Any], Any], R]
 
 
 def count(metric: str) -> None:
@@ -47,7 +47,7 @@ _TICKET_ID_IN_PATH = re.compile(TICKET_ID_PATTERN.strip("^$"))
 
 
 def ticket_id_of(event: dict[str, Any]) -> str | None:
-    """The ticket an event is about: a workflow step's payload, or the ticket id in an API path."""
+    """The ticket an event is about: a workflow task's payload, or the ticket id in an API path."""
     ticket = event.get("ticket")
     ticket_id = ticket.get("ticket_id") if isinstance(ticket, dict) else None
     if isinstance(ticket_id, str):
@@ -57,25 +57,27 @@ def ticket_id_of(event: dict[str, Any]) -> str | None:
     return found.group(0) if found else None
 
 
-def entry_point(handler: Handler[R]) -> Handler[R]:
-    """Wrap a Lambda handler with the logger, the tracer and the metrics."""
+def entry_point(*, correlation_id_path: str | None = None) -> Callable[[LambdaHandler[R]], LambdaHandler[R]]:
+    """Wrap a Lambda handler with the logger (Lambda context, `cold_start`, correlation id, ticket id),
+    the tracer and the metrics."""
 
-    @functools.wraps(handler)
-    def correlated(event: dict[str, Any], context: Any) -> R:
-        logger.clear_state()
-        if context is not None:  # None when a test or a script calls the handler directly
-            logger.append_keys(function_name=context.function_name, function_request_id=context.aws_request_id)
-        ticket_id = ticket_id_of(event)
-        if ticket_id:
-            logger.append_keys(ticket_id=ticket_id)
-            tracer.put_annotation(key="ticket_id", value=ticket_id)
-        started = time.perf_counter()
-        result = handler(event, context)
-        logger.info("handled", extra={"handler": handler.__module__, "duration_ms": _since(started)})
-        return result
+    def wrap(handler: LambdaHandler[R]) -> LambdaHandler[R]:
+        @functools.wraps(handler)
+        def correlated(event: dict[str, Any], context: Any) -> R:
+            ticket_id = ticket_id_of(event)
+            if ticket_id:
+                logger.append_keys(ticket_id=ticket_id)
+                tracer.put_annotation(key="ticket_id", value=ticket_id)
+            started = time.perf_counter()
+            result = handler(event, context)
+            logger.info("handled", extra={"handler": handler.__module__, "duration_ms": _since(started)})
+            return result
 
-    traced = tracer.capture_lambda_handler(correlated, capture_response=False)
-    return metrics.log_metrics(traced)
+        logged = logger.inject_lambda_context(correlated, correlation_id_path=correlation_id_path, clear_state=True)
+        traced = tracer.capture_lambda_handler(logged, capture_response=False)
+        return metrics.log_metrics(traced)
+
+    return wrap
 
 
 def _since(started: float) -> float:

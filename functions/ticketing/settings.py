@@ -1,36 +1,61 @@
-"""Function configuration, parsed once from the environment into a typed model."""
+"""Function configuration: the environment parsed once into a typed model, checked at start.
+
+A handler loads its settings at import (`settings_for(__name__)`), so a function the
+stack left without a variable it needs fails at init with a sentence naming it,
+instead of on its first AWS call. Hand-written rather than Powertools' parser: the
+parser validates events, not the environment, and the names come from `contract.Env`.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .contract import REQUIRED_ENV, Env
+
+
+class MissingConfiguration(RuntimeError):
+    """The function's environment lacks a variable it needs, or holds an invalid value."""
 
 
 class Settings(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    memory_id: str = Field(alias="MEMORY_ID")
-    aws_region: str = Field(default="us-east-1", alias="AWS_REGION")
-    state_machine_arn: str = Field(default="", alias="STATE_MACHINE_ARN")
-    signing_secret_arn: str = Field(default="", alias="SIGNING_SECRET_ARN")
-    sender_email: str = Field(default="", alias="SENDER_EMAIL")
-    approver_email: str = Field(default="", alias="APPROVER_EMAIL")
-    operator_email: str = Field(default="", alias="OPERATOR_EMAIL")
-    public_base_url: str = Field(default="http://127.0.0.1:8000", alias="PUBLIC_BASE_URL")
-    approval_link_ttl_seconds: int = Field(default=72 * 3600, gt=0, alias="APPROVAL_LINK_TTL_SECONDS")
+    memory_id: str = Field(default="", validation_alias=Env.MEMORY_ID)
+    aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
+    state_machine_arn: str = Field(default="", validation_alias=Env.STATE_MACHINE_ARN)
+    signing_secret_arn: str = Field(default="", validation_alias=Env.SIGNING_SECRET_ARN)
+    sender_email: str = Field(default="", validation_alias=Env.SENDER_EMAIL)
+    approver_email: str = Field(default="", validation_alias=Env.APPROVER_EMAIL)
+    operator_email: str = Field(default="", validation_alias=Env.OPERATOR_EMAIL)
+    public_base_url: str = Field(default="http://127.0.0.1:8000", validation_alias=Env.PUBLIC_BASE_URL)
+    approval_link_ttl_seconds: int = Field(default=72 * 3600, gt=0, validation_alias=Env.APPROVAL_LINK_TTL_SECONDS)
     # How long Await approval waits: lets the API tell a timed-out task from one decided by someone else.
-    approval_timeout_seconds: int = Field(default=72 * 3600, gt=0, alias="APPROVAL_TIMEOUT_SECONDS")
-    resolution_executor: str = Field(default="simulated", alias="RESOLUTION_EXECUTOR")
+    approval_timeout_seconds: int = Field(default=72 * 3600, gt=0, validation_alias=Env.APPROVAL_TIMEOUT_SECONDS)
+    resolution_executor: str = Field(default="simulated", validation_alias=Env.RESOLUTION_EXECUTOR)
     # A Bedrock model id or inference profile; "none" or empty: the rules and the catalog answer.
-    model_id: str = Field(default="none", alias="MODEL_ID")
+    model_id: str = Field(default="none", validation_alias=Env.MODEL_ID)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+    def from_env(cls, env: Mapping[str, str] | None = None, *, required: Iterable[Env] = ()) -> Settings:
+        """The settings in `env` (default: the process environment); `required` names must be set."""
         source = os.environ if env is None else env
-        known = {f.alias for f in cls.model_fields.values() if f.alias}
-        return cls.model_validate({k: v for k, v in source.items() if k in known})
+        missing = sorted(name.value for name in required if not source.get(name.value, "").strip())
+        if missing:
+            raise MissingConfiguration(
+                f"supportflow: the function's environment lacks {', '.join(missing)}; "
+                "the stack sets it (infra/stack.py), so redeploy or set it."
+            )
+        known = {f.validation_alias for f in cls.model_fields.values() if isinstance(f.validation_alias, str)}
+        try:
+            return cls.model_validate({k: v for k, v in source.items() if k in known})
+        except ValidationError as error:
+            first = error.errors()[0]
+            raise MissingConfiguration(
+                f"supportflow: the environment variable {first['loc'][0]} is invalid: {first['msg']}."
+            ) from None
 
     @property
     def model_enabled(self) -> bool:
@@ -39,3 +64,8 @@ class Settings(BaseModel):
     @property
     def base_url(self) -> str:
         return self.public_base_url.rstrip("/")
+
+
+def settings_for(handler_module: str, env: Mapping[str, str] | None = None) -> Settings:
+    """The settings of the function whose handler lives in `handler_module`, its required names checked."""
+    return Settings.from_env(env, required=REQUIRED_ENV[handler_module])

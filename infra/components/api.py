@@ -24,8 +24,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from ticketing.domain.conversation import CustomerMessage
-from ticketing.domain.models import TicketRequest
+from ticketing.api.contract import MessageBody, TicketBody
 
 STAGE = "prod"
 
@@ -42,9 +41,9 @@ class Route:
 
 
 ROUTES = (
-    Route("/tickets", "POST", client=True, body=TicketRequest),
+    Route("/tickets", "POST", client=True, body=TicketBody),
     Route("/tickets/{ticket_id}", "GET", client=True),
-    Route("/tickets/{ticket_id}/messages", "POST", client=True, body=CustomerMessage),
+    Route("/tickets/{ticket_id}/messages", "POST", client=True, body=MessageBody),
     Route("/tickets/{ticket_id}/conversation", "GET", client=True),
     Route("/tickets/{ticket_id}/resume", "POST", client=True),
     Route("/approvals/{ticket_id}", "GET", client=False, query=("token",)),

@@ -22,7 +22,7 @@ METRICS_NAMESPACE = "Supportflow"
 
 
 @dataclass(frozen=True)
-class FunctionSpec:
+class LambdaSpec:
     handler: str
     description: str
     runs_model: bool = False
@@ -30,22 +30,22 @@ class FunctionSpec:
 
 
 SPECS = {
-    "Analyze": FunctionSpec(
+    "Analyze": LambdaSpec(
         "ticketing.handlers.analyze.handler", "Analyze issue: category and severity", runs_model=True
     ),
-    "FindResolution": FunctionSpec(
+    "FindResolution": LambdaSpec(
         "ticketing.handlers.find_resolution.handler", "Find resolution: a plan from the catalog", runs_model=True
     ),
-    "RequestApproval": FunctionSpec(
+    "RequestApproval": LambdaSpec(
         "ticketing.handlers.request_approval.handler", "Await approval: checkpoint and email a signed link"
     ),
-    "Execute": FunctionSpec("ticketing.handlers.execute.handler", "Execute resolution: run exactly the approved plan"),
-    "CloseTicket": FunctionSpec(
+    "Execute": LambdaSpec("ticketing.handlers.execute.handler", "Execute resolution: run exactly the approved plan"),
+    "CloseTicket": LambdaSpec(
         "ticketing.handlers.close_ticket.handler", "Close a ticket as rejected, expired or failed"
     ),
     # API Gateway gives up after 29 s, so the function must too.
-    "Api": FunctionSpec("ticketing.handlers.api.handler", "HTTP API: tickets, conversations, approvals", True, 29),
-    "ApprovalMonitor": FunctionSpec(
+    "Api": LambdaSpec("ticketing.handlers.api.handler", "HTTP API: tickets, conversations, approvals", True, 29),
+    "ApprovalMonitor": LambdaSpec(
         "ticketing.handlers.approval_monitor.handler", "Publishes the age of the oldest open ticket", False, 30
     ),
 }
@@ -112,7 +112,11 @@ def build_functions(
             description=spec.description,
             memory_size=1024 if spec.runs_model else 512,
             timeout=Duration.seconds(spec.timeout_seconds),
-            environment={**observability, **environment, **(model_environment if spec.runs_model else {})},
+            # str(): the names may be `contract.Env` members; CloudFormation wants plain strings.
+            environment={
+                str(k): v
+                for k, v in {**observability, **environment, **(model_environment if spec.runs_model else {})}.items()
+            },
             log_group=log_group,
             role=role,
             tracing=lambda_.Tracing.ACTIVE,

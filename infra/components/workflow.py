@@ -10,21 +10,13 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
+from ticketing.contract import NON_RETRYABLE_ERRORS
+
 from .functions import TicketFunctions
 
-# Errors that a retry cannot fix: the step's own input or plan is wrong, or the
-# approver never answered. They go straight to the Catch.
-NOT_RETRYABLE = [
-    "States.Timeout",
-    "ValidationError",
-    "PlanNotApproved",
-    "ResolutionStepFailed",
-    "CheckpointNotFound",
-    "EmailRejected",
-    "ValueError",
-    "KeyError",
-    "TypeError",
-]
+# Errors a retry cannot fix go straight to the Catch: the approver never answered, or
+# one of the functions' own non-retryable errors (named once, in ticketing.contract).
+NOT_RETRYABLE = ["States.Timeout", *NON_RETRYABLE_ERRORS]
 
 TICKET = {"ticket": sfn.JsonPath.object_at("$.ticket"), "execution_id": sfn.JsonPath.execution_id}
 
@@ -43,7 +35,7 @@ def _resuming_from(step: str) -> sfn.Condition:
     return sfn.Condition.string_equals("$.resume.from", step)
 
 
-class TicketWorkflow(Construct):
+class TicketStateMachine(Construct):
     def __init__(
         self,
         scope: Construct,

@@ -4,10 +4,9 @@ One ticket is one session (`sessionId` = ticket id, `actorId` = the customer). A
 checkpoint is one event whose payload is `[{"blob": <checkpoint JSON document>}]`,
 tagged with metadata so it can be filtered from conversation turns.
 
-Loading reads every page and picks the newest by (sequence, time) in code: AWS
-lists newest first but events in the same second tie, and moto lists oldest first
-and ignores filters. Writing passes a client token derived from the step, and a
-step that finds its own checkpoint already newest writes nothing again.
+Loading reads every page and orders by (sequence, time) in code: AWS lists newest
+first but events in the same second tie. Writing passes a client token derived from
+the step, so a retried write stores one event.
 """
 
 from __future__ import annotations
@@ -18,9 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..domain.checkpoint import Checkpoint, CheckpointData, in_order, newest
-from ..domain.errors import CheckpointNotFound
-from ..domain.models import Ticket, TicketState, utc_now
+from ..domain.checkpoint import Checkpoint, in_order
 from .memory_events import session_events
 from .memory_events import tag as _tag
 
@@ -29,7 +26,9 @@ log = logging.getLogger(__name__)
 KIND = "checkpoint"
 
 
-class CheckpointStore:
+class AgentCoreCheckpointLog:
+    """The `CheckpointLog` port on AgentCore Memory (raw boto3: see the README's SDK section)."""
+
     def __init__(self, memory_client: Any, memory_id: str) -> None:
         self._client = memory_client
         self._memory_id = memory_id
@@ -38,37 +37,8 @@ class CheckpointStore:
         """All checkpoints of a ticket, oldest first."""
         return in_order(self._read_all(ticket_id, customer_id))
 
-    def latest(self, ticket_id: str, customer_id: str) -> Checkpoint:
-        found = newest(self._read_all(ticket_id, customer_id))
-        if found is None:
-            raise CheckpointNotFound(f"Ticket {ticket_id} has no checkpoint yet.")
-        return found
-
-    def advance(
-        self, ticket: Ticket, state: TicketState, step_key: str, *, after: Checkpoint | None = None, **changes: Any
-    ) -> Checkpoint:
-        """Write the checkpoint for `state`, carrying the latest data forward.
-
-        `changes` replaces fields of the checkpoint data. Idempotent per `step_key`:
-        when the newest checkpoint was written by this same step (a retry), it is
-        returned and nothing is written. `after`: the newest checkpoint, when the
-        caller just wrote it (a step is its ticket's only writer), saves a read.
-        """
-        current = after if after is not None else newest(self._read_all(ticket.ticket_id, ticket.customer_id))
-        if current is not None and current.step_key == step_key:
-            return current
-        base = current.data.carried_into(state) if current is not None else CheckpointData(ticket=ticket)
-        data = CheckpointData.model_validate({**base.model_dump(), **changes})
-        checkpoint = Checkpoint.seal(
-            ticket_id=ticket.ticket_id,
-            state=state,
-            sequence=(current.sequence + 1) if current is not None else 1,
-            created_at=utc_now(),
-            step_key=step_key,
-            data=data,
-        )
-        self._write(checkpoint, ticket.customer_id)
-        return checkpoint
+    def append(self, checkpoint: Checkpoint, customer_id: str) -> None:
+        self._write(checkpoint, customer_id)
 
     def _write(self, checkpoint: Checkpoint, customer_id: str) -> None:
         token_source = f"{checkpoint.ticket_id}|{checkpoint.step_key}|{checkpoint.sequence}"

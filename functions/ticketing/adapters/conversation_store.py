@@ -53,6 +53,10 @@ class ConversationStore:
             found.extend(_turns_in(event))
         return sorted(found, key=lambda t: (t.at, _ROLE_ORDER[t.role]))
 
+    def last_turns(self, ticket_id: str, customer_id: str, k: int) -> list[Turn]:
+        """The newest `k` turns, oldest first."""
+        return self.turns(ticket_id, customer_id)[-k:] if k > 0 else []
+
 
 def _turns_in(event: dict[str, Any]) -> list[Turn]:
     tags = event.get("metadata") or {}

@@ -1,4 +1,4 @@
-"""The ticket workflow in Step Functions: start it, find a ticket, resume a waiting task.
+"""The `Workflow` port on AWS Step Functions: start a ticket, find its runs, resume, decide.
 
 The execution name is the ticket id, so a ticket's execution is found from its id
 alone, and its input holds the ticket (including the customer, which is the
@@ -6,6 +6,7 @@ AgentCore Memory actor of its checkpoints). A resumed ticket gets one more
 execution per resume, named `<ticket id>-r1`, `-r2`, ...: a resume starts only once
 the newest execution has stopped, so the newest is found with DescribeExecution
 alone (no ListExecutions): follow the names while the execution found has stopped.
+Step Functions errors become domain errors here.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from ..domain.errors import ResumeRefused, TicketNotFound, WorkflowUnavailable
-from ..domain.models import Decision, Ticket
+from ..domain.errors import ResumeRefused, TaskNoLongerWaiting, TicketIdTaken, TicketNotFound, WorkflowUnavailable
+from ..domain.models import Decision, Ticket, WorkflowRun
 
 # Step Functions answers these when a task token can no longer be completed: the
 # task already received its result, timed out, or its execution ended.
@@ -29,63 +30,55 @@ def resumed_execution_name(ticket_id: str, resume_number: int) -> str:
     return ticket_id if resume_number == 0 else f"{ticket_id}-r{resume_number}"
 
 
-class TaskClosed(Exception):
-    """The waiting task no longer accepts a result (decided, timed out or ended)."""
+def _run(execution: dict[str, Any]) -> WorkflowRun:
+    return WorkflowRun(
+        name=execution["name"],
+        status=execution["status"],
+        started_at=execution["startDate"],
+        stopped_at=execution.get("stopDate"),
+    )
 
 
-class ExecutionExists(Exception):
-    """An execution with this name (ticket id) was already started."""
-
-
-class TicketWorkflow:
+class StepFunctionsWorkflow:
     def __init__(self, sfn_client: Any, state_machine_arn: str) -> None:
         self._client = sfn_client
         self._state_machine_arn = state_machine_arn
 
-    def execution_arn(self, ticket_id: str) -> str:
+    def execution_arn(self, execution_name: str) -> str:
         prefix, name = self._state_machine_arn.split(":stateMachine:")
-        return f"{prefix}:execution:{name}:{ticket_id}"
+        return f"{prefix}:execution:{name}:{execution_name}"
 
-    def start(self, ticket: Ticket, *, request_fingerprint: str | None = None) -> str:
-        """Start the ticket's execution; `request_fingerprint` remembers an idempotent submission."""
+    def start(self, ticket: Ticket, *, request_fingerprint: str | None = None) -> None:
         workflow_input: dict[str, Any] = {"ticket": ticket.model_dump(mode="json")}
         if request_fingerprint is not None:
             workflow_input["request_fingerprint"] = request_fingerprint
         try:
-            response = self._client.start_execution(
-                stateMachineArn=self._state_machine_arn,
-                name=ticket.ticket_id,
-                input=json.dumps(workflow_input),
+            self._client.start_execution(
+                stateMachineArn=self._state_machine_arn, name=ticket.ticket_id, input=json.dumps(workflow_input)
             )
         except ClientError as error:
             if error.response["Error"]["Code"] == "ExecutionAlreadyExists":
-                raise ExecutionExists(ticket.ticket_id) from error
+                raise TicketIdTaken(f"A workflow already runs under ticket id {ticket.ticket_id}.") from error
             raise WorkflowUnavailable(
                 "The ticket could not be started right now; nothing was created. Please try again."
             ) from error
-        return str(response["executionArn"])
 
-    def describe(self, ticket_id: str) -> tuple[Ticket, dict[str, Any]]:
-        """The ticket as submitted and its newest execution's description."""
-        ticket, executions = self.executions(ticket_id)
-        return ticket, executions[-1]
-
-    def executions(self, ticket_id: str) -> tuple[Ticket, list[dict[str, Any]]]:
-        """The ticket as submitted and every execution of it, oldest first."""
-        first = self._describe(ticket_id)
+    def runs(self, ticket_id: str) -> tuple[Ticket, list[WorkflowRun]]:
+        first = self._execution_named(ticket_id)
         if first is None:
             raise TicketNotFound(ticket_id)
         found = [first]
         # A RUNNING execution is the newest: a resume never starts while one runs.
         while found[-1]["status"] != "RUNNING":
-            resumed = self._describe(resumed_execution_name(ticket_id, len(found)))
+            resumed = self._execution_named(resumed_execution_name(ticket_id, len(found)))
             if resumed is None:
                 break
             found.append(resumed)
         ticket = Ticket.model_validate(json.loads(first["input"])["ticket"])
-        return ticket, found
+        return ticket, [_run(execution) for execution in found]
 
-    def _describe(self, execution_name: str) -> dict[str, Any] | None:
+    def _execution_named(self, execution_name: str) -> dict[str, Any] | None:
+        """DescribeExecution of the named execution, or None when there is none."""
         try:
             return dict(self._client.describe_execution(executionArn=self.execution_arn(execution_name)))
         except ClientError as error:
@@ -93,8 +86,7 @@ class TicketWorkflow:
                 return None
             raise
 
-    def resume(self, ticket_id: str, resume_number: int, resume_input: dict[str, Any]) -> str:
-        """Start execution `<ticket id>-r<resume_number>` with the resume input; returns its name."""
+    def start_resumed(self, ticket_id: str, resume_number: int, resume_input: dict[str, Any]) -> str:
         name = resumed_execution_name(ticket_id, resume_number)
         try:
             self._client.start_execution(
@@ -109,9 +101,8 @@ class TicketWorkflow:
         return name
 
     def submission(self, ticket_id: str) -> tuple[Ticket, str | None] | None:
-        """The ticket started under this id and its request fingerprint, or None if there is none."""
         # The first execution holds the submitted request; a resumed one (`-rN`) does not.
-        first = self._describe(ticket_id)
+        first = self._execution_named(ticket_id)
         if first is None:
             return None
         submitted = json.loads(first["input"])
@@ -121,12 +112,12 @@ class TicketWorkflow:
         try:
             self._client.send_task_success(taskToken=task_token, output=decision.model_dump_json())
         except ClientError as error:
-            if error.response["Error"]["Code"] in CLOSED_TASK_ERRORS:
-                raise TaskClosed(error.response["Error"]["Code"]) from error
+            code = error.response["Error"]["Code"]
+            if code in CLOSED_TASK_ERRORS:
+                raise TaskNoLongerWaiting(f"Step Functions refused the decision: {code}.") from error
             raise
 
     def running_since(self) -> list[datetime]:
-        """When each open (running) execution started, across all pages."""
         started: list[datetime] = []
         pages = self._client.get_paginator("list_executions").paginate(
             stateMachineArn=self._state_machine_arn, statusFilter="RUNNING"

@@ -6,8 +6,9 @@ ticket) and self-verifying (its `content_hash` covers everything else in it).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Any
 
 from pydantic import Field
 
@@ -101,3 +102,30 @@ def in_order(checkpoints: Iterable[Checkpoint]) -> list[Checkpoint]:
         if kept is None or c.created_at > kept.created_at:
             by_sequence[c.sequence] = c
     return [by_sequence[s] for s in sorted(by_sequence)]
+
+
+def successor(
+    current: Checkpoint | None,
+    *,
+    ticket: Ticket,
+    state: TicketState,
+    step_key: str,
+    changes: Mapping[str, Any],
+    now: datetime,
+) -> Checkpoint | None:
+    """The checkpoint a step writes on entering `state`, carrying the latest data forward.
+
+    `changes` replaces fields of the data. None when `current` was written by this same
+    step (`step_key`): a retried step writes nothing again.
+    """
+    if current is not None and current.step_key == step_key:
+        return None
+    base = current.data.carried_into(state) if current is not None else CheckpointData(ticket=ticket)
+    return Checkpoint.seal(
+        ticket_id=ticket.ticket_id,
+        state=state,
+        sequence=(current.sequence + 1) if current is not None else 1,
+        created_at=now,
+        step_key=step_key,
+        data=CheckpointData.model_validate({**base.model_dump(), **changes}),
+    )

@@ -9,24 +9,15 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Literal
-
-from pydantic import AfterValidator, Field
+from typing import Literal
 
 from .checkpoint import Checkpoint
-from .models import Model, Ticket, TicketState, trimmed_not_blank
+from .models import Model, Ticket, TicketState
 
 MAX_MESSAGE_CHARS = 2000
 MAX_REPLY_CHARS = 4000
 
 Role = Literal["USER", "ASSISTANT"]
-
-
-class CustomerMessage(Model):
-    """The body of `POST /tickets/{ticket_id}/messages`."""
-
-    # The limit counts the text as sent (as API Gateway's model does); blank text is refused after trimming.
-    text: Annotated[str, Field(min_length=1, max_length=MAX_MESSAGE_CHARS), AfterValidator(trimmed_not_blank)]
 
 
 class Turn(Model):

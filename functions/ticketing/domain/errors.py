@@ -1,7 +1,9 @@
 """Typed errors of the support domain.
 
-Each carries a stable `code` and the HTTP status it maps to; the API maps them in
-one place, and the state machine's Catch matches the class name as the error name.
+They say what went wrong in the domain's words and nothing about transport: the API
+maps them to HTTP statuses and error codes in one place (`api/errors.py`), and the
+state machine's Retry and Catch match their class names (`contract.py`). Adapters
+turn AWS errors into these.
 """
 
 from __future__ import annotations
@@ -10,113 +12,70 @@ from datetime import datetime
 
 
 class SupportflowError(Exception):
-    code = "internal_error"
-    status = 500
-
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
 
 
-class InvalidRequest(SupportflowError):
-    code = "invalid_request"
-    status = 400
-
-    def __init__(self, message: str, *, code: str | None = None) -> None:
-        super().__init__(message)
-        if code:
-            self.code = code
-
-
-class PayloadTooLarge(InvalidRequest):
-    code = "payload_too_large"
-    status = 413
-
-
-class UnsupportedMediaType(InvalidRequest):
-    code = "unsupported_media_type"
-    status = 415
-
-
 class TicketNotFound(SupportflowError):
-    code = "ticket_not_found"
-    status = 404
-
     def __init__(self, ticket_id: str) -> None:
         super().__init__(f"No ticket with id {ticket_id!r} exists. Check the id in your confirmation.")
 
 
+class TicketIdTaken(SupportflowError):
+    """A workflow was already started under this ticket id."""
+
+
 class ApprovalLinkInvalid(SupportflowError):
-    code = "approval_link_invalid"
-    status = 403
+    """Forged, altered, truncated, or issued for another ticket or plan."""
 
 
 class ApprovalLinkExpired(SupportflowError):
-    code = "approval_link_expired"
-    status = 410
+    """The link's own lifetime ended."""
 
 
 class ApprovalWindowClosed(SupportflowError):
     """The ticket no longer waits for this decision (timed out, or superseded)."""
 
-    code = "approval_closed"
-    status = 410
-
 
 class ApprovalExpired(ApprovalWindowClosed):
     """Nobody decided before the approval request timed out."""
 
-    code = "approval_expired"
-
 
 class AlreadyDecided(SupportflowError):
-    code = "already_decided"
-    status = 409
-
     def __init__(self, message: str, *, outcome: str | None = None, decided_at: datetime | None = None) -> None:
         super().__init__(message)
         self.outcome = outcome
         self.decided_at = decided_at
 
 
+class TaskNoLongerWaiting(SupportflowError):
+    """The workflow's waiting task refused a result: it already has one, timed out, or its run ended."""
+
+
 class ResumeRefused(SupportflowError):
     """The ticket cannot be resumed: it ended well, or its workflow still runs."""
-
-    code = "not_resumable"
-    status = 409
 
 
 class IdempotencyKeyReused(SupportflowError):
     """The same Idempotency-Key came with a different ticket: a client bug, never a retry."""
 
-    code = "idempotency_key_reused"
-    status = 409
-
 
 class WorkflowUnavailable(SupportflowError):
-    code = "workflow_unavailable"
-    status = 503
+    """The workflow service could not be reached or refused for a reason a later retry may fix."""
 
 
 class EmailRejected(SupportflowError):
     """SES refused an email for good (the message or the account); retrying cannot help."""
 
-    code = "email_rejected"
-    status = 502
-
 
 class CheckpointNotFound(SupportflowError):
-    code = "checkpoint_not_found"
-    status = 404
+    pass
 
 
 class PlanNotApproved(SupportflowError):
     """Execute was asked to run a plan other than the one approved."""
 
-    code = "plan_not_approved"
-    status = 409
-
 
 class ResolutionStepFailed(SupportflowError):
-    code = "resolution_step_failed"
-    status = 500
+    pass

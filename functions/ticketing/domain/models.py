@@ -13,13 +13,13 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 # AgentCore Memory accepts actor ids of this shape; customer ids become actor ids.
 CUSTOMER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 # Ticket ids are Step Functions execution names and AgentCore session ids at once.
 TICKET_ID_PATTERN = r"^tkt-[0-9]{8}-[0-9a-f]{12}$"
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 
 MAX_DESCRIPTION_CHARS = 5000
 MAX_SUBJECT_CHARS = 200
@@ -81,7 +81,7 @@ class Severity(StrEnum):
 NonBlank = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
-def _trimmed(value: str) -> str:
+def trimmed(value: str) -> str:
     return value.strip()
 
 
@@ -92,26 +92,13 @@ def trimmed_not_blank(value: str) -> str:
     return value.strip()
 
 
-class TicketRequest(Model):
-    """What a customer submits through `POST /tickets`.
+class NewTicket(Model):
+    """What a ticket is made from: the customer and the issue, already checked at the boundary."""
 
-    Limits apply to the text as sent, so the published OpenAPI schema states them
-    exactly; surrounding whitespace is trimmed afterwards.
-    """
-
-    customer_id: Annotated[str, StringConstraints(pattern=CUSTOMER_ID_PATTERN)]
-    customer_email: Annotated[str, Field(max_length=254, json_schema_extra={"pattern": _EMAIL.pattern})]
-    description: Annotated[
-        str, Field(min_length=1, max_length=MAX_DESCRIPTION_CHARS), AfterValidator(trimmed_not_blank)
-    ]
-    subject: Annotated[str, Field(max_length=MAX_SUBJECT_CHARS), AfterValidator(_trimmed)] = ""
-
-    @field_validator("customer_email")
-    @classmethod
-    def _email_shape(cls, value: str) -> str:
-        if not _EMAIL.fullmatch(value):
-            raise ValueError("must be an email address such as jo@example.com")
-        return value
+    customer_id: str
+    customer_email: str
+    description: str
+    subject: str = ""
 
 
 class Ticket(Model):
@@ -216,3 +203,16 @@ class FailureReport(Model):
     error: str
     cause: str
     failed_in: TicketState | None = None
+
+
+class WorkflowRun(Model):
+    """One run of a ticket's workflow: the first, then one per resume (`<ticket id>-rN`)."""
+
+    name: str
+    status: Literal["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"]
+    started_at: datetime
+    stopped_at: datetime | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.status == "RUNNING"

@@ -40,9 +40,9 @@ class ResumeInput(Model):
     decision: Decision | None = None
 
 
-def resume_point(latest: Checkpoint | None, execution_status: str) -> ResumeFrom:
+def resume_point(latest: Checkpoint | None, workflow_running: bool) -> ResumeFrom:
     """The step a resumed execution starts at, or `ResumeRefused` when there is nothing to resume."""
-    if execution_status == "RUNNING":
+    if workflow_running:
         raise ResumeRefused(
             "This ticket's workflow is still running; there is nothing to resume. Check its state later."
         )

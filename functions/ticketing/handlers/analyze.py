@@ -2,13 +2,16 @@
 
 from typing import Any
 
-from ..domain.payloads import AnalyzeInput
-from ..logic import steps
+from ..bootstrap import aws_services
+from ..domain.task_payloads import AnalyzeTask
+from ..logic import workflow_tasks
 from ..observability import entry_point
-from ..wiring import services
+from ..settings import settings_for
+
+SETTINGS = settings_for(__name__)
 
 
-@entry_point
+@entry_point()
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    analysis = steps.analyze(services(), AnalyzeInput.model_validate(event))
+    analysis = workflow_tasks.analyze(aws_services(SETTINGS), AnalyzeTask.model_validate(event))
     return analysis.model_dump(mode="json")

@@ -2,10 +2,17 @@
 
 from typing import Any
 
-from ..api.routes import app
+from aws_lambda_powertools.logging import correlation_paths
+
+from ..api.app import app
+from ..bootstrap import aws_services
 from ..observability import entry_point
+from ..settings import settings_for
+
+SETTINGS = settings_for(__name__)
 
 
-@entry_point
+@entry_point(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    app.append_context(services=aws_services(SETTINGS))  # type: ignore[no-untyped-call]
     return app.resolve(event, context)

@@ -2,15 +2,18 @@
 
 from typing import Any
 
-from ..domain.payloads import CloseInput
-from ..logic import steps
+from ..bootstrap import aws_services
+from ..domain.task_payloads import CloseTask
+from ..logic import workflow_tasks
 from ..observability import count, entry_point
-from ..wiring import services
+from ..settings import settings_for
+
+SETTINGS = settings_for(__name__)
 
 
-@entry_point
+@entry_point()
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    report = steps.close_ticket(services(), CloseInput.model_validate(event))
+    report = workflow_tasks.close_ticket(aws_services(SETTINGS), CloseTask.model_validate(event))
     if report.state != "REJECTED":  # the API counted the rejection when the approver decided
         count(f"Tickets{report.state.title()}")  # TicketsExpired, TicketsFailed
     return report.model_dump(mode="json")

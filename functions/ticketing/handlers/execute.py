@@ -2,15 +2,18 @@
 
 from typing import Any
 
-from ..domain.payloads import ExecuteInput
-from ..logic import steps
+from ..bootstrap import aws_services
+from ..domain.task_payloads import ExecuteTask
+from ..logic import workflow_tasks
 from ..observability import count, entry_point
-from ..wiring import services
+from ..settings import settings_for
+
+SETTINGS = settings_for(__name__)
 
 
-@entry_point
+@entry_point()
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    report = steps.execute_plan(services(), ExecuteInput.model_validate(event))
+    report = workflow_tasks.execute_plan(aws_services(SETTINGS), ExecuteTask.model_validate(event))
     if report.completed_now:  # a retry that found the ticket COMPLETED is not a second completion
         count("TicketsCompleted")
     return report.model_dump(mode="json")

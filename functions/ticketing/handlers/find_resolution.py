@@ -2,13 +2,16 @@
 
 from typing import Any
 
-from ..domain.payloads import FindResolutionInput
-from ..logic import steps
+from ..bootstrap import aws_services
+from ..domain.task_payloads import FindResolutionTask
+from ..logic import workflow_tasks
 from ..observability import entry_point
-from ..wiring import services
+from ..settings import settings_for
+
+SETTINGS = settings_for(__name__)
 
 
-@entry_point
+@entry_point()
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    plan = steps.find_resolution(services(), FindResolutionInput.model_validate(event))
+    plan = workflow_tasks.find_resolution(aws_services(SETTINGS), FindResolutionTask.model_validate(event))
     return plan.model_dump(mode="json")

@@ -2,12 +2,15 @@
 
 from typing import Any
 
-from ..domain.payloads import RequestApprovalInput
-from ..logic import steps
+from ..bootstrap import aws_services
+from ..domain.task_payloads import RequestApprovalTask
+from ..logic import workflow_tasks
 from ..observability import entry_point
-from ..wiring import services
+from ..settings import settings_for
+
+SETTINGS = settings_for(__name__)
 
 
-@entry_point
+@entry_point()
 def handler(event: dict[str, Any], context: Any) -> dict[str, str]:
-    return steps.request_approval(services(), RequestApprovalInput.model_validate(event))
+    return workflow_tasks.request_approval(aws_services(SETTINGS), RequestApprovalTask.model_validate(event))

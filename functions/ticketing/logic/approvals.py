@@ -14,12 +14,18 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from ..adapters.workflow import TaskClosed
 from ..domain.approval_link import ApprovalClaims
 from ..domain.checkpoint import Checkpoint
-from ..domain.errors import AlreadyDecided, ApprovalExpired, ApprovalLinkInvalid, ApprovalWindowClosed
+from ..domain.errors import (
+    AlreadyDecided,
+    ApprovalExpired,
+    ApprovalLinkInvalid,
+    ApprovalWindowClosed,
+    TaskNoLongerWaiting,
+)
 from ..domain.models import Decision, Ticket, TicketState, utc_now
-from ..wiring import Services
+from ..ports import Services
+from .checkpoints import latest_checkpoint
 from .tickets import require_ticket_id
 
 
@@ -50,12 +56,12 @@ def _already_decided(decision: Decision) -> AlreadyDecided:
     )
 
 
-def _require_pending(latest: Checkpoint, claims: ApprovalClaims, execution_status: str) -> None:
+def _require_pending(latest: Checkpoint, claims: ApprovalClaims, workflow_running: bool) -> None:
     """Raise unless the checkpoint this link was issued for is still the one waiting."""
     if latest.state is TicketState.AWAITING_APPROVAL and latest.content_hash == claims.checkpoint_hash:
         if latest.data.plan_hash != claims.plan_hash:
             raise ApprovalLinkInvalid("This approval link does not match the proposed plan. Nothing was changed.")
-        if execution_status != "RUNNING":
+        if not workflow_running:
             raise ApprovalWindowClosed(
                 "This ticket's workflow is no longer waiting for a decision (it was stopped or timed out). "
                 "Nothing was changed."
@@ -76,17 +82,16 @@ def _require_pending(latest: Checkpoint, claims: ApprovalClaims, execution_statu
 
 def _open(
     services: Services, ticket_id: str, token: str, now: datetime
-) -> tuple[Ticket, Checkpoint, ApprovalClaims, str]:
+) -> tuple[Ticket, Checkpoint, ApprovalClaims, bool]:
     require_ticket_id(ticket_id)
     claims = services.signer.verify(token, ticket_id=ticket_id, now=now)
-    ticket, execution = services.workflow.describe(ticket_id)
-    latest = services.checkpoints.latest(ticket.ticket_id, ticket.customer_id)
-    return ticket, latest, claims, str(execution["status"])
+    ticket, runs = services.workflow.runs(ticket_id)
+    return ticket, latest_checkpoint(services.checkpoints, ticket), claims, runs[-1].running
 
 
 def review(services: Services, ticket_id: str, token: str) -> ApprovalReview:
-    ticket, latest, claims, status = _open(services, ticket_id, token, utc_now())
-    _require_pending(latest, claims, status)
+    ticket, latest, claims, running = _open(services, ticket_id, token, utc_now())
+    _require_pending(latest, claims, running)
     return ApprovalReview(ticket=ticket, checkpoint=latest, token=token)
 
 
@@ -98,8 +103,8 @@ def decide(
     comment: str = "",
 ) -> Decision:
     now = utc_now()
-    ticket, latest, claims, status = _open(services, ticket_id, token, now)
-    _require_pending(latest, claims, status)
+    ticket, latest, claims, running = _open(services, ticket_id, token, now)
+    _require_pending(latest, claims, running)
     approval = latest.data.approval
     assert approval is not None, "an AWAITING_APPROVAL checkpoint always holds its approval request"
     decision = Decision(
@@ -111,7 +116,7 @@ def decide(
     )
     try:
         services.workflow.send_decision(approval.task_token, decision)
-    except TaskClosed:
+    except TaskNoLongerWaiting:
         raise _why_closed(services, ticket, now) from None
     return decision
 
@@ -123,12 +128,12 @@ _DECISION_VISIBLE_WITHIN = (0.1, 0.2, 0.4, 0.8)
 
 def _why_closed(services: Services, ticket: Ticket, now: datetime) -> Exception:
     """Step Functions refused the result: say whether someone decided first or time ran out."""
-    current = services.checkpoints.latest(ticket.ticket_id, ticket.customer_id)
+    current = latest_checkpoint(services.checkpoints, ticket)
     for pause in _DECISION_VISIBLE_WITHIN:
         if current.data.decision is not None or current.state is not TicketState.AWAITING_APPROVAL:
             break
         time.sleep(pause)
-        current = services.checkpoints.latest(ticket.ticket_id, ticket.customer_id)
+        current = latest_checkpoint(services.checkpoints, ticket)
     if current.data.decision is not None:
         return _already_decided(current.data.decision)
     approval = current.data.approval
@@ -137,8 +142,8 @@ def _why_closed(services: Services, ticket: Ticket, now: datetime) -> Exception:
     wait = timedelta(seconds=services.settings.approval_timeout_seconds)
     if current.state is TicketState.EXPIRED or (approval is not None and utc_now() >= approval.requested_at + wait):
         return _expired()
-    _, execution = services.workflow.describe(ticket.ticket_id)
+    _, runs = services.workflow.runs(ticket.ticket_id)
     link_expired = approval is not None and now >= approval.link_expires_at
-    if link_expired or execution["status"] != "RUNNING":
+    if link_expired or not runs[-1].running:
         return ApprovalWindowClosed("This approval request closed before the decision arrived. Nothing was run.")
     return AlreadyDecided("This approval request was already answered a moment ago. Nothing was changed.")

@@ -1,68 +1,51 @@
-"""A ticket's conversation, as the API offers it: post a message and get a reply, read the turns."""
+"""A ticket's conversation: post a message and get a reply, read the turns."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from pydantic import BaseModel
+from dataclasses import dataclass
 
 from ..agents import conversation as agent
-from ..domain.conversation import CustomerMessage, Turn, brief
-from ..wiring import Services
-from .tickets import require_ticket_id, ticket_state
+from ..domain.conversation import Turn, brief
+from ..ports import Services
+from .tickets import require_ticket_id, ticket_record
+
+LAST_TURNS = agent.LAST_TURNS
 
 
-class TurnView(BaseModel):
-    role: str
-    text: str
-    at: datetime
-
-    @staticmethod
-    def of(turn: Turn) -> TurnView:
-        return TurnView(role=turn.role, text=turn.text, at=turn.at)
-
-
-class ReplyView(BaseModel):
+@dataclass(frozen=True)
+class ConversationReply:
     ticket_id: str
     state: str
-    reply: TurnView
+    reply: Turn
     source: str
-    fallback_reason: str = ""
+    fallback_reason: str
 
 
-class ConversationView(BaseModel):
-    ticket_id: str
-    turns: list[TurnView]
-
-
-def post_message(services: Services, ticket_id: str, message: CustomerMessage) -> ReplyView:
+def post_message(services: Services, ticket_id: str, text: str) -> ConversationReply:
     """Store the customer's message, answer it from memory, store the answer."""
-    ticket, execution = services.workflow.describe(require_ticket_id(ticket_id))
-    history = services.checkpoints.history(ticket.ticket_id, ticket.customer_id)
-    latest = history[-1] if history else None
-    state = ticket_state(latest, execution["status"])
-    earlier = services.conversation.turns(ticket.ticket_id, ticket.customer_id)
-    services.conversation.append(ticket, "USER", message.text)
+    record = ticket_record(services, ticket_id)
+    ticket, latest = record.ticket, record.latest
+    earlier = services.conversation.last_turns(ticket.ticket_id, ticket.customer_id, LAST_TURNS)
+    services.conversation.append(ticket, "USER", text)
     answer = agent.reply(
-        brief(ticket, latest, state),
+        brief(ticket, latest, record.state),
         latest,
         earlier,
-        message.text,
+        text,
         services.language_model,
         services.settings.model_id,
     )
     said = services.conversation.append(ticket, "ASSISTANT", answer.text)
-    return ReplyView(
+    return ConversationReply(
         ticket_id=ticket.ticket_id,
-        state=state,
-        reply=TurnView.of(said),
+        state=record.state,
+        reply=said,
         source=answer.source,
         fallback_reason=answer.fallback_reason,
     )
 
 
-def conversation(services: Services, ticket_id: str) -> ConversationView:
-    """Every turn of the ticket's conversation, oldest first."""
-    ticket, _ = services.workflow.describe(require_ticket_id(ticket_id))
-    turns = services.conversation.turns(ticket.ticket_id, ticket.customer_id)
-    return ConversationView(ticket_id=ticket.ticket_id, turns=[TurnView.of(t) for t in turns])
+def conversation(services: Services, ticket_id: str) -> tuple[str, list[Turn]]:
+    """The ticket id and every turn of its conversation, oldest first."""
+    ticket, _ = services.workflow.runs(require_ticket_id(ticket_id))
+    return ticket.ticket_id, services.conversation.turns(ticket.ticket_id, ticket.customer_id)

@@ -1,32 +1,17 @@
-"""Ticket intake and the ticket's status view, as the API offers them."""
+"""Ticket intake and where a ticket stands, in terms of the ports."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from pydantic import BaseModel
-
-from ..adapters.workflow import ExecutionExists
 from ..domain.checkpoint import Checkpoint
-from ..domain.errors import IdempotencyKeyReused, TicketNotFound, WorkflowUnavailable
-from ..domain.models import (
-    TICKET_ID_PATTERN,
-    Analysis,
-    Decision,
-    FailureReport,
-    ResolutionPlan,
-    StepResult,
-    Ticket,
-    TicketRequest,
-    TicketState,
-    sha256_hex,
-    utc_now,
-)
-from ..wiring import Services
+from ..domain.errors import IdempotencyKeyReused, TicketIdTaken, TicketNotFound, WorkflowUnavailable
+from ..domain.models import TICKET_ID_PATTERN, NewTicket, Ticket, WorkflowRun, sha256_hex, utc_now
+from ..ports import Services
 
 _TICKET_ID = re.compile(TICKET_ID_PATTERN)
 
@@ -42,33 +27,27 @@ def require_ticket_id(ticket_id: str) -> str:
     return ticket_id
 
 
-def _ticket(request: TicketRequest, ticket_id: str, submitted_at: datetime) -> Ticket:
-    return Ticket(
-        ticket_id=ticket_id,
-        customer_id=request.customer_id,
-        customer_email=request.customer_email,
-        subject=request.subject,
-        description=request.description,
-        submitted_at=submitted_at,
-    )
+def _ticket(request: NewTicket, ticket_id: str, submitted_at: datetime) -> Ticket:
+    return Ticket(ticket_id=ticket_id, submitted_at=submitted_at, **request.model_dump())
 
 
-def submit_ticket(services: Services, request: TicketRequest) -> Ticket:
-    """Create the ticket and start its workflow (the execution is named after it)."""
+@dataclass(frozen=True)
+class Submission:
+    ticket: Ticket
+    replayed: bool
+
+
+def submit_ticket(services: Services, request: NewTicket) -> Submission:
+    """Create the ticket and start its workflow (the run is named after it)."""
     now = utc_now()
     ticket = _ticket(request, new_ticket_id(now), now)
     try:
         services.workflow.start(ticket)
-    except ExecutionExists as collided:  # 48 random bits collided: refuse rather than answer for another ticket
+    except TicketIdTaken as collided:  # 48 random bits collided: refuse rather than answer for another ticket
         raise WorkflowUnavailable(
             "The ticket could not be started right now; nothing was created. Please try again."
         ) from collided
-    return ticket
-
-
-class Submission(BaseModel):
-    ticket: Ticket
-    replayed: bool
+    return Submission(ticket=ticket, replayed=False)
 
 
 def idempotent_ticket_id(customer_id: str, idempotency_key: str, day: datetime) -> str:
@@ -77,12 +56,12 @@ def idempotent_ticket_id(customer_id: str, idempotency_key: str, day: datetime) 
     return f"tkt-{day:%Y%m%d}-{digest}"
 
 
-def submit_ticket_once(services: Services, request: TicketRequest, idempotency_key: str) -> Submission:
+def submit_ticket_once(services: Services, request: NewTicket, idempotency_key: str) -> Submission:
     """Submit, or find the ticket this key already submitted; a retry starts nothing new.
 
-    The key is remembered without a data store: it names the execution (the ticket id
-    is derived from it), and the execution input keeps a fingerprint of the request.
-    Looking back one day keeps a retry across midnight on the same ticket.
+    The key is remembered without a data store: it names the run (the ticket id is
+    derived from it), and the run's input keeps a fingerprint of the request. Looking
+    back one day keeps a retry across midnight on the same ticket.
     """
     fingerprint = sha256_hex(request.model_dump(mode="json"))
     now = utc_now()
@@ -93,9 +72,9 @@ def submit_ticket_once(services: Services, request: TicketRequest, idempotency_k
     ticket = _ticket(request, idempotent_ticket_id(request.customer_id, idempotency_key, now), now)
     try:
         services.workflow.start(ticket, request_fingerprint=fingerprint)
-    except ExecutionExists:  # a concurrent retry with the same key started it first
+    except TicketIdTaken:  # a concurrent retry with the same key started it first
         found = services.workflow.submission(ticket.ticket_id)
-        assert found is not None, "an execution that exists can be described"
+        assert found is not None, "a run that exists can be found"
         return _replay(*found, fingerprint)
     return Submission(ticket=ticket, replayed=False)
 
@@ -109,123 +88,39 @@ def _replay(ticket: Ticket, started_with: str | None, fingerprint: str) -> Submi
     return Submission(ticket=ticket, replayed=True)
 
 
-class CheckpointSummary(BaseModel):
-    sequence: int
+@dataclass(frozen=True)
+class TicketRecord:
+    """Everything known about a ticket: as submitted, its runs, its checkpoints, its state."""
+
+    ticket: Ticket
+    runs: list[WorkflowRun]
+    history: list[Checkpoint]
     state: str
-    created_at: datetime
-    note: str = ""
 
-    @staticmethod
-    def of(checkpoint: Checkpoint) -> CheckpointSummary:
-        results = checkpoint.data.step_results
-        note = ""
-        if checkpoint.state is TicketState.EXECUTING and results:
-            note = f"{results[-1].action_id} {results[-1].status}"
-        elif checkpoint.data.decision is not None and checkpoint.state is not TicketState.COMPLETED:
-            note = f"{checkpoint.data.decision.outcome} by {checkpoint.data.decision.decided_by}"
-        return CheckpointSummary(
-            sequence=checkpoint.sequence, state=checkpoint.state.value, created_at=checkpoint.created_at, note=note
-        )
+    @property
+    def latest(self) -> Checkpoint | None:
+        return self.history[-1] if self.history else None
 
 
-class ApprovalSummary(BaseModel):
-    approver_email: str
-    requested_at: datetime
-    link_expires_at: datetime
-
-
-class FailureSummary(BaseModel):
-    """What went wrong, for the public view; the full cause goes to operators only."""
-
-    error: str
-    failed_in: str | None = None
-
-
-class WorkflowSummary(BaseModel):
-    status: str
-    started_at: datetime
-    stopped_at: datetime | None = None
-
-    @staticmethod
-    def of(execution: dict[str, Any]) -> WorkflowSummary:
-        return WorkflowSummary(
-            status=execution["status"], started_at=execution["startDate"], stopped_at=execution.get("stopDate")
-        )
-
-
-class ExecutionSummary(WorkflowSummary):
-    """One execution of the ticket's workflow: the first run, then one per resume."""
-
-    name: str
-
-    @staticmethod
-    def of(execution: dict[str, Any]) -> ExecutionSummary:
-        return ExecutionSummary(name=execution["name"], **WorkflowSummary.of(execution).model_dump())
-
-
-class TicketView(BaseModel):
-    """A ticket as `GET /tickets/{id}` shows it. The task token is never shown."""
-
-    ticket_id: str
-    state: str
-    customer_id: str
-    subject: str
-    description: str
-    submitted_at: datetime
-    analysis: Analysis | None = None
-    plan: ResolutionPlan | None = None
-    plan_hash: str | None = None
-    approval: ApprovalSummary | None = None
-    decision: Decision | None = None
-    step_results: list[StepResult] = []
-    failure: FailureSummary | None = None
-    checkpoints: list[CheckpointSummary]
-    workflow: WorkflowSummary
-    executions: list[ExecutionSummary] = []
-
-
-def ticket_view(services: Services, ticket_id: str) -> TicketView:
-    ticket, executions = services.workflow.executions(require_ticket_id(ticket_id))
-    execution = executions[-1]
+def ticket_record(services: Services, ticket_id: str) -> TicketRecord:
+    ticket, runs = services.workflow.runs(require_ticket_id(ticket_id))
     history = services.checkpoints.history(ticket.ticket_id, ticket.customer_id)
-    latest: Checkpoint | None = history[-1] if history else None
-    data = latest.data if latest else None
-    approval = data.approval if data else None
-    return TicketView(
-        ticket_id=ticket.ticket_id,
-        state=ticket_state(latest, execution["status"]),
-        customer_id=ticket.customer_id,
-        subject=ticket.subject,
-        description=ticket.description,
-        submitted_at=ticket.submitted_at,
-        analysis=data.analysis if data else None,
-        plan=data.plan if data else None,
-        plan_hash=data.plan_hash if data else None,
-        approval=ApprovalSummary.model_validate(approval.model_dump(exclude={"task_token"})) if approval else None,
-        decision=data.decision if data else None,
-        step_results=data.step_results if data else [],
-        failure=_failure_summary(data.failure) if data and data.failure else None,
-        checkpoints=[CheckpointSummary.of(c) for c in history],
-        workflow=WorkflowSummary.of(execution),
-        executions=[ExecutionSummary.of(e) for e in executions],
+    return TicketRecord(
+        ticket=ticket, runs=runs, history=history, state=ticket_state(history[-1] if history else None, runs[-1])
     )
 
 
-def ticket_state(latest: Checkpoint | None, execution_status: str) -> str:
+def ticket_state(latest: Checkpoint | None, newest_run: WorkflowRun) -> str:
     """The ticket's state: its newest checkpoint's, unless the workflow ended without a final one.
 
-    `RECEIVED`: started, no checkpoint yet. `RESUMING`: a resumed execution runs and has
-    not written its first checkpoint. `WORKFLOW_<status>`: the execution stopped
-    (aborted, timed out, or failed while closing) and no final checkpoint says why.
+    `RECEIVED`: started, no checkpoint yet. `RESUMING`: a resumed run is under way and
+    has not written its first checkpoint. `WORKFLOW_<status>`: the run stopped (aborted,
+    timed out, or failed while closing) and no final checkpoint says why.
     """
-    if execution_status == "RUNNING":
+    if newest_run.running:
         if latest is not None and latest.state.is_final:
             return "RESUMING"
         return latest.state.value if latest else "RECEIVED"
     if latest is not None and latest.state.is_final:
         return latest.state.value
-    return f"WORKFLOW_{execution_status}"
-
-
-def _failure_summary(failure: FailureReport) -> FailureSummary:
-    return FailureSummary(error=failure.error, failed_in=failure.failed_in.value if failure.failed_in else None)
+    return f"WORKFLOW_{newest_run.status}"

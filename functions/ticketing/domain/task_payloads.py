@@ -1,4 +1,4 @@
-"""What the state machine passes to each step (the JSON paths are set in infra/)."""
+"""What the state machine passes to each task and what the tasks return (the JSON paths are set in infra/)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .models import Analysis, Decision, ResolutionPlan, StepResult, Ticket
 
 
-class StepInput(BaseModel):
+class WorkflowTask(BaseModel):
+    """The part of every task's payload that names the ticket and the run."""
+
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     ticket: Ticket
@@ -19,25 +21,26 @@ class StepInput(BaseModel):
     def execution_name(self) -> str:
         return self.execution_id.rsplit(":", 1)[-1]
 
-    def step_key(self, *parts: str) -> str:
+    def checkpoint_key(self, *parts: str) -> str:
+        """Names the checkpoint this task writes, so a retried attempt finds its own."""
         return "/".join((self.execution_name, *parts))
 
 
-class AnalyzeInput(StepInput):
+class AnalyzeTask(WorkflowTask):
     pass
 
 
-class FindResolutionInput(StepInput):
+class FindResolutionTask(WorkflowTask):
     analysis: Analysis
 
 
-class RequestApprovalInput(StepInput):
+class RequestApprovalTask(WorkflowTask):
     analysis: Analysis
     plan: ResolutionPlan
     task_token: str = Field(min_length=1)
 
 
-class ExecuteInput(StepInput):
+class ExecuteTask(WorkflowTask):
     decision: Decision
 
 
@@ -50,7 +53,7 @@ class TaskError(BaseModel):
     Cause: str = ""
 
 
-class CloseInput(StepInput):
+class CloseTask(WorkflowTask):
     outcome: Literal["REJECTED", "EXPIRED", "FAILED"]
     decision: Decision | None = None
     error: TaskError | None = None

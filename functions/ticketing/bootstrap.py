@@ -1,28 +1,35 @@
-"""Builds the adapters a function needs from its settings, once per container."""
+"""Builds the real adapters behind the ports, lazily and once per container.
+
+Logic takes a `ports.Services`; here it is backed by AWS. Tests build one from
+in-memory fakes instead (`tests/fakes.py`).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 from .adapters.aws_clients import client
-from .adapters.checkpoint_store import CheckpointStore
+from .adapters.checkpoint_store import AgentCoreCheckpointLog
 from .adapters.conversation_store import ConversationStore
+from .adapters.executors import executor_named
 from .adapters.mailer import SesMailer
 from .adapters.signing_key import signing_key
-from .adapters.workflow import TicketWorkflow
+from .adapters.workflow import StepFunctionsWorkflow
 from .domain.approval_link import ApprovalLinkSigner
+from .ports import ResolutionExecutor
 from .settings import Settings
 
 
-@dataclass
-class Services:
-    settings: Settings
+class AwsServices:
+    """The ports on AWS. Each adapter is built on first use, so a function pays only for what it calls."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
 
     @cached_property
-    def checkpoints(self) -> CheckpointStore:
-        return CheckpointStore(client("bedrock-agentcore", self.settings.aws_region), self.settings.memory_id)
+    def checkpoints(self) -> AgentCoreCheckpointLog:
+        return AgentCoreCheckpointLog(client("bedrock-agentcore", self.settings.aws_region), self.settings.memory_id)
 
     @cached_property
     def conversation(self) -> ConversationStore:
@@ -42,15 +49,19 @@ class Services:
         return SesMailer(client("sesv2", self.settings.aws_region), self.settings.sender_email)
 
     @cached_property
-    def workflow(self) -> TicketWorkflow:
-        return TicketWorkflow(client("stepfunctions", self.settings.aws_region), self.settings.state_machine_arn)
+    def workflow(self) -> StepFunctionsWorkflow:
+        return StepFunctionsWorkflow(client("stepfunctions", self.settings.aws_region), self.settings.state_machine_arn)
 
     @cached_property
     def signer(self) -> ApprovalLinkSigner:
         secrets = client("secretsmanager", self.settings.aws_region)
         return ApprovalLinkSigner(signing_key(secrets, self.settings.signing_secret_arn))
 
+    @cached_property
+    def executor(self) -> ResolutionExecutor:
+        return executor_named(self.settings.resolution_executor)
 
-def services() -> Services:
-    """Services for the current environment (cheap: clients are cached per process)."""
-    return Services(Settings.from_env())
+
+def aws_services(settings: Settings) -> AwsServices:
+    """Services for one invocation (cheap: clients, keys and the model are cached per process)."""
+    return AwsServices(settings)

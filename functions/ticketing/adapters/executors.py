@@ -1,6 +1,6 @@
 """How an approved resolution step is carried out.
 
-`ResolutionExecutor` is the interface. The only implementation shipped is
+`ResolutionExecutor` (in `ports.py`) is the interface. The only implementation shipped is
 `SimulatedResolutionExecutor`: it does not touch any customer system; it records
 that the step would run now and reports success. A real executor (remote
 management, ticketing integrations) implements the same interface.
@@ -9,22 +9,9 @@ management, ticketing integrations) implements the same interface.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
 
-from .models import ResolutionStep, StepResult, Ticket, utc_now
-
-
-class ResolutionExecutor(Protocol):
-    """Execute never calls `run` again for an action whose success is recorded in the
-    ticket's checkpoint. An action whose result could not be recorded (the write after it
-    failed) is run again by the retry, so a real executor is idempotent per (ticket id,
-    action id)."""
-
-    name: str
-
-    def run(self, ticket: Ticket, step: ResolutionStep) -> StepResult:
-        """Carry out one step for the ticket and report its outcome."""
-        ...
+from ..domain.models import ResolutionStep, StepResult, Ticket, utc_now
+from ..ports import ResolutionExecutor
 
 
 class SimulatedResolutionExecutor:

@@ -1,0 +1,114 @@
+"""Routes of the approver's link: GET shows the plan and decides nothing; POST decides once."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from ..domain.models import MAX_COMMENT_CHARS
+from ..logic import approvals
+from ..observability import count
+from ..ports import Services
+from . import http, pages
+from .contract import DecisionBody, DecisionRecorded, PendingApproval
+from .errors import RequestError
+from .openapi import PARAMETERS, body_doc, error_doc
+from .paths import TicketId
+
+router = APIGatewayRouter()  # type: ignore[no-untyped-call]
+
+
+def _services() -> Services:
+    services: Services = router.context["services"]
+    return services
+
+
+_APPROVAL_ERRORS: dict[int, OpenAPIResponse] = {
+    400: error_doc("The link or the form is malformed (for example, no token or two).", html=True),
+    403: error_doc("The link is forged, altered, truncated, or issued for another ticket.", html=True),
+    404: error_doc("No such ticket.", html=True),
+    409: error_doc("The ticket was already decided; nothing was changed.", html=True),
+    410: error_doc("The link or the approval request expired, or a newer request replaced it.", html=True),
+}
+
+
+@router.get(
+    "/approvals/<ticket_id>",
+    summary="Review a proposed resolution",
+    description="The confirmation page an approval email links to. It decides nothing: mail scanners "
+    "fetch links before people click them. HTML for browsers, JSON with `Accept: application/json`.",
+    responses={
+        200: {
+            "description": "The plan awaiting a decision, with Approve and Reject buttons.",
+            "content": {http.HTML: {"schema": {"type": "string"}}, http.JSON: {"model": PendingApproval}},
+        },
+        **_APPROVAL_ERRORS,
+    },
+    openapi_extensions={
+        PARAMETERS: [
+            {
+                "name": "token",
+                "in": "query",
+                "required": True,
+                "description": "The signed token from the approval email, unchanged; exactly once.",
+                "schema": {"type": "string"},
+            }
+        ]
+    },
+)
+def review_approval(ticket_id: TicketId) -> Response[str]:
+    event = router.current_event
+    token = http.single_query_value(event, "token")
+    review = approvals.review(_services(), ticket_id, token)
+    if not http.wants_html(event) and http.JSON in http.header(event, "accept"):
+        checkpoint = review.checkpoint
+        return http.json_response(
+            200, PendingApproval(ticket_id=ticket_id, state=checkpoint.state, plan=checkpoint.data.plan)
+        )
+    # Relative to /…/approvals/{ticket_id}: posts back to this route whatever the host or stage.
+    return http.html_response(200, pages.approval_page(review, action_url=ticket_id))
+
+
+_OUTCOMES: dict[str, Literal["approved", "rejected"]] = {"approve": "approved", "reject": "rejected"}
+
+
+@router.post(
+    "/approvals/<ticket_id>",
+    summary="Approve or reject a proposed resolution",
+    description="Decides once: the first decision for a ticket wins, any later one is 409 and changes "
+    "nothing. HTML for the page's form, JSON for API clients.",
+    responses={
+        200: {
+            "description": "The decision was accepted; the workflow resumes.",
+            "content": {http.HTML: {"schema": {"type": "string"}}, http.JSON: {"model": DecisionRecorded}},
+        },
+        **_APPROVAL_ERRORS,
+        413: error_doc("The body is larger than 64 KiB.", html=True),
+        415: error_doc("The decision is neither a form nor JSON.", html=True),
+    },
+    openapi_extensions={"requestBody": body_doc(DecisionBody, http.FORM, http.JSON)},
+)
+def decide_approval(ticket_id: TicketId) -> Response[str]:
+    services = _services()
+    event = router.current_event
+    form = http.form_or_json(event, "token, decision, comment")
+    outcome = _OUTCOMES.get(form.get("decision", ""))
+    if outcome is None:
+        raise RequestError("Say 'approve' or 'reject' in the field 'decision'.", code="invalid_decision")
+    comment = form.get("comment", "").strip()
+    if len(comment) > MAX_COMMENT_CHARS:
+        raise RequestError(f"The comment is longer than {MAX_COMMENT_CHARS} characters.", code="invalid_comment")
+    token = form.get("token", "")
+    if not token:
+        raise RequestError("The form needs the 'token' from the approval link. Use the link from the email.")
+    decision = approvals.decide(services, ticket_id, token, outcome, comment)
+    count("TicketsApproved" if outcome == "approved" else "TicketsRejected")
+    ticket_url = f"{services.settings.base_url}/tickets/{ticket_id}"
+    if http.wants_html(event):
+        return http.html_response(200, pages.decision_page(ticket_id, decision, ticket_url))
+    return http.json_response(
+        200, DecisionRecorded(ticket_id=ticket_id, decision=decision, links={"ticket": ticket_url})
+    )

@@ -1,0 +1,265 @@
+"""The HTTP API's contract: every request body and response body, in one place.
+
+Field names, limits and shapes here are what other systems rely on; the OpenAPI
+document (`/openapi.json`, docs/openapi.json) is generated from these models.
+Domain objects come in through `of(...)` and never leave unconverted.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from ..domain.checkpoint import Checkpoint
+from ..domain.conversation import MAX_MESSAGE_CHARS, Turn
+from ..domain.models import (
+    CUSTOMER_ID_PATTERN,
+    EMAIL,
+    MAX_COMMENT_CHARS,
+    MAX_DESCRIPTION_CHARS,
+    MAX_SUBJECT_CHARS,
+    Analysis,
+    Decision,
+    FailureReport,
+    NewTicket,
+    ResolutionPlan,
+    StepResult,
+    TicketState,
+    WorkflowRun,
+    trimmed,
+    trimmed_not_blank,
+)
+from ..domain.resume import ResumeFrom
+from ..logic.conversation import ConversationReply
+from ..logic.resume import ResumeStarted
+from ..logic.tickets import TicketRecord
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# Requests
+
+
+class TicketBody(Body):
+    """`POST /tickets`. Limits apply to the text as sent, so the OpenAPI schema states them
+    exactly; surrounding whitespace is trimmed afterwards."""
+
+    customer_id: Annotated[str, StringConstraints(pattern=CUSTOMER_ID_PATTERN)]
+    customer_email: Annotated[str, Field(max_length=254, json_schema_extra={"pattern": EMAIL.pattern})]
+    description: Annotated[
+        str, Field(min_length=1, max_length=MAX_DESCRIPTION_CHARS), AfterValidator(trimmed_not_blank)
+    ]
+    subject: Annotated[str, Field(max_length=MAX_SUBJECT_CHARS), AfterValidator(trimmed)] = ""
+
+    @field_validator("customer_email")
+    @classmethod
+    def _email_shape(cls, value: str) -> str:
+        if not EMAIL.fullmatch(value):
+            raise ValueError("must be an email address such as jo@example.com")
+        return value
+
+    def new_ticket(self) -> NewTicket:
+        return NewTicket(**self.model_dump())
+
+
+class MessageBody(Body):
+    """`POST /tickets/{ticket_id}/messages`."""
+
+    # The limit counts the text as sent (as API Gateway's model does); blank text is refused after trimming.
+    text: Annotated[str, Field(min_length=1, max_length=MAX_MESSAGE_CHARS), AfterValidator(trimmed_not_blank)]
+
+
+class DecisionBody(Body):
+    """What the approval page posts (as a form, or as JSON)."""
+
+    token: str = Field(description="The token from the approval link, unchanged.")
+    decision: Literal["approve", "reject"]
+    comment: Annotated[str, Field(max_length=MAX_COMMENT_CHARS)] = ""
+
+
+# Responses
+
+
+class ErrorBody(BaseModel):
+    """Every refusal: a stable code and a sentence that says what to do."""
+
+    error: str
+    message: str
+
+
+class TicketAccepted(BaseModel):
+    ticket_id: str
+    state: str
+    submitted_at: datetime
+    links: dict[str, str]
+
+
+class CheckpointSummary(BaseModel):
+    sequence: int
+    state: str
+    created_at: datetime
+    note: str = ""
+
+    @staticmethod
+    def of(checkpoint: Checkpoint) -> CheckpointSummary:
+        results = checkpoint.data.step_results
+        note = ""
+        if checkpoint.state is TicketState.EXECUTING and results:
+            note = f"{results[-1].action_id} {results[-1].status}"
+        elif checkpoint.data.decision is not None and checkpoint.state is not TicketState.COMPLETED:
+            note = f"{checkpoint.data.decision.outcome} by {checkpoint.data.decision.decided_by}"
+        return CheckpointSummary(
+            sequence=checkpoint.sequence, state=checkpoint.state.value, created_at=checkpoint.created_at, note=note
+        )
+
+
+class ApprovalSummary(BaseModel):
+    approver_email: str
+    requested_at: datetime
+    link_expires_at: datetime
+
+
+class FailureSummary(BaseModel):
+    """What went wrong, for the public view; the full cause goes to operators only."""
+
+    error: str
+    failed_in: str | None = None
+
+    @staticmethod
+    def of(failure: FailureReport) -> FailureSummary:
+        return FailureSummary(error=failure.error, failed_in=failure.failed_in.value if failure.failed_in else None)
+
+
+class WorkflowSummary(BaseModel):
+    status: str
+    started_at: datetime
+    stopped_at: datetime | None = None
+
+    @staticmethod
+    def of(run: WorkflowRun) -> WorkflowSummary:
+        return WorkflowSummary(status=run.status, started_at=run.started_at, stopped_at=run.stopped_at)
+
+
+class ExecutionSummary(WorkflowSummary):
+    """One execution of the ticket's workflow: the first run, then one per resume."""
+
+    name: str
+
+    @staticmethod
+    def of(run: WorkflowRun) -> ExecutionSummary:
+        return ExecutionSummary(name=run.name, status=run.status, started_at=run.started_at, stopped_at=run.stopped_at)
+
+
+class TicketView(BaseModel):
+    """A ticket as `GET /tickets/{id}` shows it. The task token is never shown."""
+
+    ticket_id: str
+    state: str
+    customer_id: str
+    subject: str
+    description: str
+    submitted_at: datetime
+    analysis: Analysis | None = None
+    plan: ResolutionPlan | None = None
+    plan_hash: str | None = None
+    approval: ApprovalSummary | None = None
+    decision: Decision | None = None
+    step_results: list[StepResult] = []
+    failure: FailureSummary | None = None
+    checkpoints: list[CheckpointSummary]
+    workflow: WorkflowSummary
+    executions: list[ExecutionSummary] = []
+
+    @staticmethod
+    def of(record: TicketRecord) -> TicketView:
+        ticket, latest = record.ticket, record.latest
+        data = latest.data if latest else None
+        approval = data.approval if data else None
+        return TicketView(
+            ticket_id=ticket.ticket_id,
+            state=record.state,
+            customer_id=ticket.customer_id,
+            subject=ticket.subject,
+            description=ticket.description,
+            submitted_at=ticket.submitted_at,
+            analysis=data.analysis if data else None,
+            plan=data.plan if data else None,
+            plan_hash=data.plan_hash if data else None,
+            approval=ApprovalSummary.model_validate(approval.model_dump(exclude={"task_token"})) if approval else None,
+            decision=data.decision if data else None,
+            step_results=data.step_results if data else [],
+            failure=FailureSummary.of(data.failure) if data and data.failure else None,
+            checkpoints=[CheckpointSummary.of(c) for c in record.history],
+            workflow=WorkflowSummary.of(record.runs[-1]),
+            executions=[ExecutionSummary.of(r) for r in record.runs],
+        )
+
+
+class ResumeAccepted(BaseModel):
+    ticket_id: str
+    execution: str
+    resumed_from: ResumeFrom
+    checkpoint_sequence: int | None
+    state: Literal["RESUMING"] = "RESUMING"
+    links: dict[str, str]
+
+    @staticmethod
+    def of(started: ResumeStarted, links: dict[str, str]) -> ResumeAccepted:
+        return ResumeAccepted(
+            ticket_id=started.ticket_id,
+            execution=started.execution,
+            resumed_from=started.resumed_from,
+            checkpoint_sequence=started.checkpoint_sequence,
+            links=links,
+        )
+
+
+class TurnView(BaseModel):
+    role: str
+    text: str
+    at: datetime
+
+    @staticmethod
+    def of(turn: Turn) -> TurnView:
+        return TurnView(role=turn.role, text=turn.text, at=turn.at)
+
+
+class ReplyView(BaseModel):
+    ticket_id: str
+    state: str
+    reply: TurnView
+    source: str
+    fallback_reason: str = ""
+
+    @staticmethod
+    def of(answered: ConversationReply) -> ReplyView:
+        return ReplyView(
+            ticket_id=answered.ticket_id,
+            state=answered.state,
+            reply=TurnView.of(answered.reply),
+            source=answered.source,
+            fallback_reason=answered.fallback_reason,
+        )
+
+
+class ConversationView(BaseModel):
+    ticket_id: str
+    turns: list[TurnView]
+
+
+class PendingApproval(BaseModel):
+    """The confirmation page's content, for API clients (`Accept: application/json`)."""
+
+    ticket_id: str
+    state: str
+    plan: ResolutionPlan | None
+
+
+class DecisionRecorded(BaseModel):
+    ticket_id: str
+    decision: Decision
+    links: dict[str, str]

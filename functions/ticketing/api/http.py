@@ -1,0 +1,154 @@
+"""Reading requests and writing responses the same way on every route.
+
+Bodies are parsed here by hand rather than by Powertools' validation: the contract
+tells a body over 64 KiB (413), a wrong media type (415) and malformed JSON (400
+`malformed_json`) apart, which Powertools folds into one 422.
+"""
+
+from __future__ import annotations
+
+import binascii
+import json
+from typing import Any, TypeVar
+from urllib.parse import parse_qs
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+from pydantic import BaseModel, ValidationError
+
+from .errors import PayloadTooLarge, RequestError, UnsupportedMediaType
+
+MAX_BODY_BYTES = 64 * 1024
+JSON = "application/json"
+HTML = "text/html"
+FORM = "application/x-www-form-urlencoded"
+IDEMPOTENCY_KEY = "Idempotency-Key"
+
+M = TypeVar("M", bound=BaseModel)
+
+# Ticket data and approval tokens must not be cached, framed, sniffed or leaked by Referer.
+_SAFE_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+_PAGE_HEADERS = {
+    **_SAFE_HEADERS,
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
+    ),
+}
+
+
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[str]:
+    text = body.model_dump_json() if isinstance(body, BaseModel) else json.dumps(body, default=str)
+    return Response(status_code=status, content_type=JSON, body=text, headers={**_SAFE_HEADERS, **(headers or {})})
+
+
+def html_response(status: int, body: str) -> Response[str]:
+    return Response(status_code=status, content_type=f"{HTML}; charset=utf-8", body=body, headers=_PAGE_HEADERS)
+
+
+def header(event: APIGatewayProxyEvent, name: str) -> str:
+    return event.headers.get(name) or ""
+
+
+def _media_type(event: APIGatewayProxyEvent) -> str:
+    return header(event, "content-type").split(";")[0].strip().lower()
+
+
+def wants_html(event: APIGatewayProxyEvent) -> bool:
+    """Approval routes answer browsers with pages and API clients with JSON."""
+    accept = header(event, "accept")
+    if JSON in accept and HTML not in accept:
+        return False
+    return HTML in accept or header(event, "content-type").startswith(FORM)
+
+
+def raw_body(event: APIGatewayProxyEvent) -> str:
+    try:
+        body = event.decoded_body or ""
+    except (UnicodeDecodeError, binascii.Error):  # API Gateway base64-encodes bodies that are not text
+        raise RequestError("The request body is not UTF-8 text.", code="malformed_body") from None
+    if len(body.encode()) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"The request body is larger than {MAX_BODY_BYTES // 1024} KiB.")
+    return body
+
+
+def json_object(event: APIGatewayProxyEvent, media_hint: str) -> dict[str, Any]:
+    """The body as a JSON object; `media_hint` says what to send when the media type is wrong."""
+    media = _media_type(event)
+    if media and media != JSON:
+        raise UnsupportedMediaType(media_hint)
+    try:
+        body = json.loads(raw_body(event) or "null")
+    except (ValueError, RecursionError):
+        raise RequestError("The request body is not valid JSON.", code="malformed_json") from None
+    if not isinstance(body, dict):
+        raise RequestError("The request body must be a JSON object.", code="malformed_json")
+    return body
+
+
+def validation_message(error: ValidationError) -> str:
+    """One sentence naming the first field a body got wrong."""
+    first = error.errors()[0]
+    field = ".".join(str(p) for p in first["loc"]) or "body"
+    if first["type"] == "missing":
+        return f"The field '{field}' is required."
+    if first["type"] == "extra_forbidden":
+        return f"The field '{field}' is not accepted."
+    return f"The field '{field}' is invalid: {first['msg']}."
+
+
+def parsed(model: type[M], body: dict[str, Any], code: str) -> M:
+    try:
+        return model.model_validate(body)
+    except ValidationError as error:
+        raise RequestError(validation_message(error), code=code) from None
+
+
+def form_or_json(event: APIGatewayProxyEvent, fields: str) -> dict[str, str]:
+    """A form's fields (each once) or a JSON object of strings; `fields` names them for the error."""
+    media = _media_type(event)
+    raw = raw_body(event)
+    if media == FORM:
+        found = parse_qs(raw, keep_blank_values=True)
+        if any(len(v) != 1 for v in found.values()):
+            raise RequestError("Each form field may appear once.")
+        return {k: v[0] for k, v in found.items()}
+    if media == JSON:
+        try:
+            body = json.loads(raw or "null")
+        except (ValueError, RecursionError):
+            raise RequestError("The request body is not valid JSON.", code="malformed_json") from None
+        if not isinstance(body, dict) or not all(isinstance(v, str) for v in body.values()):
+            raise RequestError(f"Send a JSON object of strings: {fields}.", code="malformed_json")
+        return body
+    raise UnsupportedMediaType("Send the decision as a form or as JSON.")
+
+
+def single_query_value(event: APIGatewayProxyEvent, name: str) -> str:
+    values = (event.multi_value_query_string_parameters or {}).get(name) or []
+    if not values:
+        single = (event.query_string_parameters or {}).get(name)
+        values = [single] if single else []
+    if len(values) != 1 or not values[0]:
+        raise RequestError(f"The link needs exactly one '{name}' parameter. Use the link from the email unchanged.")
+    return values[0]
+
+
+def idempotency_key(event: APIGatewayProxyEvent) -> str | None:
+    """The client's Idempotency-Key: at most one, 1-255 printable ASCII characters."""
+    headers = event.multi_value_headers or {}
+    values = [v for name, found in headers.items() if name.lower() == IDEMPOTENCY_KEY.lower() for v in found]
+    if not values and IDEMPOTENCY_KEY.lower() in {name.lower() for name in event.headers}:
+        values = [header(event, IDEMPOTENCY_KEY.lower())]
+    if not values:
+        return None
+    key = str(values[0]).strip()
+    if len(values) != 1 or not 1 <= len(key) <= 255 or not all(" " <= c <= "~" for c in key):
+        raise RequestError(
+            "Send one Idempotency-Key header of 1-255 printable ASCII characters, or none.",
+            code="invalid_idempotency_key",
+        )
+    return key

@@ -1,0 +1,74 @@
+"""Names the CDK stack and the functions must agree on, declared once and imported by both.
+
+`infra/` reads these to set each function's environment and the state machine's
+Retry; the functions read them to load their settings. A test holds the template to
+them (tests/infra/test_contract.py).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import ValidationError
+
+from .domain.errors import (
+    CheckpointNotFound,
+    EmailRejected,
+    PlanNotApproved,
+    ResolutionStepFailed,
+)
+
+
+class Env(StrEnum):
+    """The environment variables the stack sets on the functions."""
+
+    MEMORY_ID = "MEMORY_ID"
+    STATE_MACHINE_ARN = "STATE_MACHINE_ARN"
+    SIGNING_SECRET_ARN = "SIGNING_SECRET_ARN"
+    SENDER_EMAIL = "SENDER_EMAIL"
+    APPROVER_EMAIL = "APPROVER_EMAIL"
+    OPERATOR_EMAIL = "OPERATOR_EMAIL"
+    PUBLIC_BASE_URL = "PUBLIC_BASE_URL"
+    APPROVAL_LINK_TTL_SECONDS = "APPROVAL_LINK_TTL_SECONDS"
+    APPROVAL_TIMEOUT_SECONDS = "APPROVAL_TIMEOUT_SECONDS"
+    MODEL_ID = "MODEL_ID"
+    RESOLUTION_EXECUTOR = "RESOLUTION_EXECUTOR"
+
+
+# What each handler needs set to start; a function missing one fails at init, naming it.
+_STEP = frozenset({Env.MEMORY_ID})
+_MAILS = frozenset({Env.SENDER_EMAIL})
+REQUIRED_ENV: dict[str, frozenset[Env]] = {
+    "ticketing.handlers.analyze": _STEP | {Env.MODEL_ID},
+    "ticketing.handlers.find_resolution": _STEP | {Env.MODEL_ID},
+    "ticketing.handlers.request_approval": _STEP
+    | _MAILS
+    | {Env.APPROVER_EMAIL, Env.SIGNING_SECRET_ARN, Env.PUBLIC_BASE_URL, Env.APPROVAL_LINK_TTL_SECONDS},
+    "ticketing.handlers.execute": _STEP | _MAILS,
+    "ticketing.handlers.close_ticket": _STEP | _MAILS | {Env.APPROVER_EMAIL, Env.OPERATOR_EMAIL},
+    "ticketing.handlers.api": _STEP
+    | {
+        Env.STATE_MACHINE_ARN,
+        Env.SIGNING_SECRET_ARN,
+        Env.PUBLIC_BASE_URL,
+        Env.APPROVAL_TIMEOUT_SECONDS,
+        Env.MODEL_ID,
+    },
+    "ticketing.handlers.approval_monitor": frozenset({Env.STATE_MACHINE_ARN}),
+}
+
+# Errors a retry cannot fix (the step's input or plan is wrong, or SES refused for good):
+# the state machine sends them straight to the Catch. Derived from the classes, so a
+# rename changes the retry policy with it and a test keeps the template in step.
+NON_RETRYABLE_EXCEPTIONS: tuple[type[BaseException], ...] = (
+    ValidationError,
+    PlanNotApproved,
+    ResolutionStepFailed,
+    CheckpointNotFound,
+    EmailRejected,
+    ValueError,
+    KeyError,
+    TypeError,
+)
+# Lambda reports an uncaught exception's class name as the error name Step Functions matches.
+NON_RETRYABLE_ERRORS: tuple[str, ...] = tuple(e.__name__ for e in NON_RETRYABLE_EXCEPTIONS)

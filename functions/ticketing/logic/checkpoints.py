@@ -1,0 +1,42 @@
+"""Reading and writing a ticket's checkpoints through the `CheckpointLog` port."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..domain.checkpoint import Checkpoint, successor
+from ..domain.errors import CheckpointNotFound
+from ..domain.models import Ticket, TicketState, utc_now
+from ..ports import CheckpointLog
+
+
+def latest_checkpoint(log: CheckpointLog, ticket: Ticket) -> Checkpoint:
+    history = log.history(ticket.ticket_id, ticket.customer_id)
+    if not history:
+        raise CheckpointNotFound(f"Ticket {ticket.ticket_id} has no checkpoint yet.")
+    return history[-1]
+
+
+def record_checkpoint(
+    log: CheckpointLog,
+    ticket: Ticket,
+    state: TicketState,
+    step_key: str,
+    *,
+    after: Checkpoint | None = None,
+    **changes: Any,
+) -> Checkpoint:
+    """Write the checkpoint for `state` (idempotent per `step_key`) and return the newest one.
+
+    `after`: the newest checkpoint, when the caller just wrote or read it (a step is its
+    ticket's only writer), saves a read.
+    """
+    if after is None:
+        history = log.history(ticket.ticket_id, ticket.customer_id)
+        after = history[-1] if history else None
+    written = successor(after, ticket=ticket, state=state, step_key=step_key, changes=changes, now=utc_now())
+    if written is None:
+        assert after is not None
+        return after
+    log.append(written, ticket.customer_id)
+    return written

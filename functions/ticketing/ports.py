@@ -1,0 +1,119 @@
+"""The ports the logic depends on: what it needs from the world, never how AWS does it.
+
+Adapters (`adapters/`) implement them on AWS and turn AWS errors into domain errors;
+tests implement them in memory (`tests/fakes.py`). Future ports sit here too: an
+event publisher for lifecycle events, and real executors beside the simulated one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from .domain.approval_link import ApprovalClaims
+from .domain.checkpoint import Checkpoint
+from .domain.conversation import Role, Turn
+from .domain.models import Decision, ResolutionStep, StepResult, Ticket, WorkflowRun
+from .domain.notifications import Email
+from .settings import Settings
+
+
+class CheckpointLog(Protocol):
+    """A ticket's checkpoints, append-only. One workflow step at a time writes (see ARCHITECTURE)."""
+
+    def history(self, ticket_id: str, customer_id: str) -> list[Checkpoint]:
+        """Every intact checkpoint of the ticket, oldest first, one per sequence number."""
+        ...
+
+    def append(self, checkpoint: Checkpoint, customer_id: str) -> None:
+        """Store one sealed checkpoint; storing the same one twice keeps one."""
+        ...
+
+
+class ConversationLog(Protocol):
+    """A ticket's conversation turns."""
+
+    def append(self, ticket: Ticket, role: Role, text: str) -> Turn: ...
+
+    def turns(self, ticket_id: str, customer_id: str) -> list[Turn]:
+        """Every turn, oldest first."""
+        ...
+
+    def last_turns(self, ticket_id: str, customer_id: str, k: int) -> list[Turn]:
+        """The newest `k` turns, oldest first."""
+        ...
+
+
+class Workflow(Protocol):
+    """The ticket workflow engine: one run per ticket, plus one per resume."""
+
+    def start(self, ticket: Ticket, *, request_fingerprint: str | None = None) -> None:
+        """Start the ticket's first run; `TicketIdTaken` when one exists under its id."""
+        ...
+
+    def runs(self, ticket_id: str) -> tuple[Ticket, list[WorkflowRun]]:
+        """The ticket as submitted and every run of it, oldest first; `TicketNotFound` if none."""
+        ...
+
+    def submission(self, ticket_id: str) -> tuple[Ticket, str | None] | None:
+        """The ticket first started under this id and its request fingerprint, or None."""
+        ...
+
+    def start_resumed(self, ticket_id: str, resume_number: int, resume_input: dict[str, Any]) -> str:
+        """Start the `resume_number`-th resumed run; returns its name (`ResumeRefused` if it exists)."""
+        ...
+
+    def send_decision(self, task_token: str, decision: Decision) -> None:
+        """Hand the decision to the waiting task; `TaskNoLongerWaiting` when it no longer accepts one."""
+        ...
+
+    def running_since(self) -> list[datetime]:
+        """When each running ticket's run started."""
+        ...
+
+
+class Mailer(Protocol):
+    def send(self, email: Email) -> str:
+        """Send one email; returns its message id (`EmailRejected` when refused for good)."""
+        ...
+
+
+class LinkSigner(Protocol):
+    def issue(self, *, ticket_id: str, checkpoint_hash: str, plan_hash: str, expires_at: datetime) -> str: ...
+
+    def verify(self, token: str, *, ticket_id: str, now: datetime) -> ApprovalClaims: ...
+
+
+class ResolutionExecutor(Protocol):
+    """Carries out one approved plan step.
+
+    Execute never calls `run` again for an action whose success is recorded in the
+    ticket's checkpoint. An action whose result could not be recorded (the write after
+    it failed) is run again by the retry, so a real executor is idempotent per
+    (ticket id, action id).
+    """
+
+    name: str
+
+    def run(self, ticket: Ticket, step: ResolutionStep) -> StepResult: ...
+
+
+class Services(Protocol):
+    """Everything a function's logic may use; `bootstrap.py` builds it on AWS, tests from fakes."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def checkpoints(self) -> CheckpointLog: ...
+    @property
+    def conversation(self) -> ConversationLog: ...
+    @property
+    def workflow(self) -> Workflow: ...
+    @property
+    def mailer(self) -> Mailer: ...
+    @property
+    def signer(self) -> LinkSigner: ...
+    @property
+    def executor(self) -> ResolutionExecutor: ...
+    @property
+    def language_model(self) -> Any | None: ...
