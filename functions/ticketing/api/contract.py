@@ -45,8 +45,14 @@ class Body(BaseModel):
 
 
 class TicketBody(Body):
-    """`POST /tickets`. Limits apply to the text as sent, so the OpenAPI schema states them
-    exactly; surrounding whitespace is trimmed afterwards."""
+    """What a customer submits through `POST /tickets`.
+
+    Limits apply to the text as sent, so the published OpenAPI schema states them
+    exactly; surrounding whitespace is trimmed afterwards.
+    """
+
+    # The published schema keeps the name generated clients already use.
+    model_config = ConfigDict(extra="forbid", frozen=True, title="TicketRequest")
 
     customer_id: Annotated[str, StringConstraints(pattern=CUSTOMER_ID_PATTERN)]
     customer_email: Annotated[str, Field(max_length=254, json_schema_extra={"pattern": EMAIL.pattern})]
@@ -67,14 +73,18 @@ class TicketBody(Body):
 
 
 class MessageBody(Body):
-    """`POST /tickets/{ticket_id}/messages`."""
+    """The body of `POST /tickets/{ticket_id}/messages`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="CustomerMessage")
 
     # The limit counts the text as sent (as API Gateway's model does); blank text is refused after trimming.
     text: Annotated[str, Field(min_length=1, max_length=MAX_MESSAGE_CHARS), AfterValidator(trimmed_not_blank)]
 
 
-class DecisionBody(Body):
+class DecisionBody(BaseModel):
     """What the approval page posts (as a form, or as JSON)."""
+
+    model_config = ConfigDict(title="DecisionForm")
 
     token: str = Field(description="The token from the approval link, unchanged.")
     decision: Literal["approve", "reject"]
