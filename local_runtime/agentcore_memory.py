@@ -1,27 +1,26 @@
 """AgentCore Memory's ListEvents and CreateEvent made to answer as AWS does, on top of moto.
 
-moto 5.2.5 stores events but lists them oldest first, ignores `filter`, cuts the list at
-`maxResults` with no `nextToken`, leaves payloads out unless asked, and ignores
-CreateEvent's `clientToken`. AWS lists newest first (by `eventTimestamp`), pages by
-`maxResults` (1-100, default 20) and `nextToken`, applies `filter.eventMetadata` (all
-conditions must hold) and `filter.branch`, includes payloads unless told not to, and
-answers a CreateEvent whose `clientToken` the memory has already seen with the first
-event, creating nothing. The bedrock-agentcore SDK (`get_last_k_turns`, paging) and the
-stores in `functions/` rely on that.
+moto 5.2.5 lists events oldest first, ignores `filter`, cuts the list at `maxResults`
+with no `nextToken`, leaves payloads out unless asked, and ignores CreateEvent's
+`clientToken`. AWS lists newest first (by `eventTimestamp`), pages by `maxResults`
+(1-100, default 20) and `nextToken`, applies `filter.eventMetadata` (every condition
+must hold) and `filter.branch`, includes payloads unless told not to, and answers a
+CreateEvent whose `clientToken` the memory has seen with the first event, creating
+nothing. The bedrock-agentcore SDK (`get_last_k_turns`, paging) and the memory stores
+in `functions/` rely on that.
 
 `install()` adds botocore hooks to `botocore.handlers.BUILTIN_HANDLERS`, which botocore
-copies into each session it creates: sessions (and their clients) made after `install()`
-have the hooks, earlier ones never do, and `uninstall()` takes exactly those entries out
-again, so sessions made after it have none. Every
-call still goes through moto and through every `before-send` hook (the runtime's fault
-injection included): ListEvents asks moto for every event of the session and the hook
-sorts, filters and pages moto's answer; CreateEvent calls moto only for a client token
-it has not seen. Requests are first checked against the limits in botocore's model
-(lengths, ranges, patterns, enums, unions) as the service does; botocore itself checks
-only required members, types and minimums.
+copies into each new session: sessions (and their clients) made while it is installed
+have the hooks, others do not; `uninstall()` takes exactly those entries out again.
+Every call still goes through moto and every `before-send` hook (the runtime's fault
+injection included): ListEvents asks moto for all of the session's events and the hook
+sorts, filters and pages moto's answer; CreateEvent reaches moto only with a client
+token the memory has not seen. Requests are first checked against botocore's model
+(maxima, patterns, enums, unions) as the service does; botocore checks only required
+members, types and minimums.
 
-Within one `eventTimestamp` (AWS keeps seconds) AWS gives no order; here the event
-created later comes first, so local runs are deterministic.
+AWS keeps `eventTimestamp` in seconds and promises no order within one; here the event
+created later comes first, so local runs repeat.
 """
 
 from __future__ import annotations
@@ -45,6 +44,8 @@ from botocore.handlers import BUILTIN_HANDLERS
 SERVICE = "bedrock-agentcore"
 DEFAULT_PAGE_SIZE = 20  # ListEvents' documented default for maxResults
 MAIN_BRANCH = "main"
+FILTERS = frozenset({"eventMetadata", "branch"})  # ListEvents' filter members this module applies
+OPERATORS = frozenset({"EQUALS_TO", "EXISTS", "NOT_EXISTS"})  # and the metadata operators
 _REQUEST = "agentcore_memory.request"  # keys in botocore's per-call context
 _LISTING = "agentcore_memory.listing"
 _TOKEN_CLAIM = "agentcore_memory.token_claim"
@@ -280,6 +281,10 @@ class _Listing:
         self.limit = int(request.get("maxResults") or DEFAULT_PAGE_SIZE)
         self.include_payloads = request.get("includePayloads") is not False  # AWS's default is true
         filters = request.get("filter") or {}
+        operators = {condition.get("operator") for condition in filters.get("eventMetadata") or []}
+        unknown = (set(filters) - FILTERS) | (operators - OPERATORS)
+        if unknown:  # a newer botocore model than this emulation: fail loudly rather than filter wrongly
+            raise NotImplementedError(f"The local AgentCore Memory does not implement ListEvents filter {unknown}.")
         self.conditions: list[dict[str, Any]] = list(filters.get("eventMetadata") or [])
         self.branch: dict[str, Any] | None = filters.get("branch")
         scope = [request.get("memoryId"), request.get("actorId"), request.get("sessionId"), filters]

@@ -1,9 +1,9 @@
 """moto with the local runtime's AgentCore Memory emulation, for tests of anything that reads or writes events.
 
-Use `moto_memory()` as a context manager, or the `moto_memory` fixture in this folder's
-conftest (register it in another folder with `from tests.local_runtime.emulated_memory
-import moto_memory_fixture as moto_memory`). Clients made inside the block, with
-`boto3.client` or any new session, answer as AWS's ListEvents and CreateEvent do.
+Use `moto_memory()` as a context manager, or the `moto_memory` fixture (this folder's
+conftest has it; another folder's conftest gets it with `from
+tests.local_runtime.emulated_memory import moto_memory_fixture`). Clients made inside,
+with `boto3.client` or any new session, answer ListEvents and CreateEvent as AWS does.
 """
 
 from __future__ import annotations
@@ -51,7 +51,8 @@ def moto_memory(region: str = REGION) -> Iterator[MotoMemory]:
             boto3.DEFAULT_SESSION = default_session
 
 
-@pytest.fixture
+@pytest.fixture(name="moto_memory")
 def moto_memory_fixture() -> Iterator[MotoMemory]:
+    """A fresh moto account with one memory, and the emulation, for one test."""
     with moto_memory() as memory:
         yield memory

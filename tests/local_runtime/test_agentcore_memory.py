@@ -237,6 +237,15 @@ def test_a_filter_outside_the_model_is_refused(client: Any, moto_memory: MotoMem
         )
 
 
+def test_the_emulation_applies_every_filter_and_operator_botocore_models() -> None:
+    model = boto3.session.Session().client("bedrock-agentcore", region_name="us-east-1").meta.service_model
+    list_filter = model.operation_model("ListEvents").input_shape.members["filter"]
+    operator = list_filter.members["eventMetadata"].member.members["operator"]
+
+    assert set(list_filter.members) == agentcore_memory.FILTERS
+    assert set(operator.enum) == agentcore_memory.OPERATORS
+
+
 def test_branch_filter_lists_the_branch_and_with_parents_the_main_events_up_to_the_fork(
     client: Any, moto_memory: MotoMemory
 ) -> None:
@@ -448,6 +457,7 @@ def test_uninstall_restores_botocore_handlers_exactly_and_moto_answers_alone_aga
 # --- the SDK that relies on it ------------------------------------------------------
 
 
+@pytest.mark.filterwarnings("ignore:Support for class-based `config` is deprecated:DeprecationWarning")
 def test_the_sdk_gets_the_newest_turns(moto_memory: MotoMemory) -> None:
     from bedrock_agentcore.memory.constants import ConversationalMessage, MessageRole
     from bedrock_agentcore.memory.session import MemorySessionManager
