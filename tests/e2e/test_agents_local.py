@@ -14,7 +14,7 @@ import pytest
 
 from local_runtime.http_client import ApiClient
 from local_runtime.runtime import LocalRuntime
-from ticketing.wiring import Services
+from ticketing.bootstrap import AwsServices
 
 from ..scripted_model import ScriptedModel, text, tool_call
 from .conftest import submit_and_wait_for_link, wait_for_state
@@ -44,7 +44,7 @@ def stack() -> Iterator[LocalRuntime]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("AWS_ACCESS_KEY_ID", "testing")  # moto stops faking credentials when a model is set
         patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        patch.setattr(Services, "language_model", property(lambda _: MODEL))
+        patch.setattr(AwsServices, "language_model", property(lambda _: MODEL))
         with LocalRuntime(context={"model_id": "scripted.local-model"}) as runtime:
             yield runtime
 

@@ -16,7 +16,6 @@ import pytest
 from local_runtime.http_client import ApiClient
 from local_runtime.runtime import LocalRuntime
 from tests.figures import record
-from ticketing.handlers import close_ticket
 
 from .conftest import submit_and_wait_for_link, wait_for_state
 
@@ -32,6 +31,8 @@ def stack() -> Iterator[LocalRuntime]:
 @pytest.fixture
 def expiry_held(stack: LocalRuntime) -> Iterator[tuple[threading.Event, threading.Event]]:
     """The expiry step waits until released; `entered` says the timeout fired."""
+    from ticketing.handlers import close_ticket  # imported once the stack set the functions' environment
+
     entered, release = threading.Event(), threading.Event()
     name = stack.function_named("ticketing.handlers.close_ticket")
 

@@ -13,7 +13,7 @@ import pytest
 
 from local_runtime.http_client import ApiClient, approval_link
 from local_runtime.runtime import LocalRuntime
-from ticketing.domain.executors import EXECUTORS
+from ticketing.adapters.executors import EXECUTORS
 from ticketing.domain.models import ResolutionStep, StepResult, Ticket
 
 from .conftest import emails_for, submit_and_wait_for_link, wait_for_state

@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
 
 from local_runtime.runtime import LocalRuntime
 from tests.figures import record
-from ticketing.api.routes import openapi_document
+from ticketing.api.app import openapi_document
 
 pytestmark = pytest.mark.slow
 

@@ -14,7 +14,7 @@ import pytest
 
 from local_runtime.http_client import ApiClient, approval_link
 from local_runtime.runtime import LocalRuntime
-from ticketing.api.routes import MAX_BODY_BYTES
+from ticketing.api.http import MAX_BODY_BYTES
 
 from .conftest import emails_for, submit_and_wait_for_link, wait_for_state
 

@@ -64,9 +64,10 @@ def try_token(api: ApiClient, attack: str, ticket_id: str, token: str, status: i
 
 @pytest.fixture(scope="module")
 def signer(stack: LocalRuntime) -> ApprovalLinkSigner:
-    from ticketing.wiring import services
+    from ticketing.bootstrap import aws_services
+    from ticketing.settings import Settings
 
-    return services().signer
+    return aws_services(Settings.from_env()).signer
 
 
 @pytest.fixture(scope="module")
