@@ -34,7 +34,7 @@ from .synth import synthesize
 from .template import (
     ACCOUNT,
     REGION,
-    FunctionSpec,
+    TemplateFunction,
     Resolver,
     functions,
     only_resource,
@@ -88,7 +88,7 @@ class LocalRuntime:
         self._http = LocalHttpApi(self, host, port) if serve_http else None
         self._mock: Any = None
         self._handlers: dict[str, Handler] = {}
-        self._specs: dict[str, FunctionSpec] = {}
+        self._specs: dict[str, TemplateFunction] = {}
         self._saved_env: dict[str, str | None] = {}
         self._claimed_tokens: set[str] = set()
         self._token_executions: dict[str, str] = {}
