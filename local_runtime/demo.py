@@ -51,7 +51,7 @@ class Story:
                 key = (ticket_id, checkpoint["sequence"])
                 if key not in self.seen:
                     self.seen.add(key)
-                    self.step(f"    checkpoint #{checkpoint['sequence']} saved: {_describe(checkpoint)}")
+                    self.step(f"    checkpoint #{checkpoint['sequence']} saved: {_checkpoint_summary(checkpoint)}")
             if view["state"] in states:
                 return dict(view)
             if time.monotonic() > deadline:
@@ -129,7 +129,7 @@ class Story:
     def print_trail(self, ticket_id: str, view: dict[str, Any]) -> None:
         self.say("           Checkpoint trail (AgentCore Memory):")
         for c in view["checkpoints"]:
-            self.say(f"             #{c['sequence']:<2} {_describe(c):<58} {c['created_at']}")
+            self.say(f"             #{c['sequence']:<2} {_checkpoint_summary(c):<58} {c['created_at']}")
         self.say("           Step Functions execution history:")
         events = self.rt.history(ticket_id)
         start: datetime = events[0]["timestamp"]
@@ -155,7 +155,7 @@ def _answered_by(analysis: dict[str, Any], plan: dict[str, Any]) -> str:
     return f"answered by: analysis {analysis['source']}, plan {plan['source']}; model calls {calls} of at most 2{why}"
 
 
-def _describe(checkpoint: dict[str, Any]) -> str:
+def _checkpoint_summary(checkpoint: dict[str, Any]) -> str:
     note = checkpoint.get("note")
     return f"{checkpoint['state']} ({note})" if note else str(checkpoint["state"])
 

@@ -10,11 +10,11 @@ import threading
 import uuid
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
-if TYPE_CHECKING:
-    from .runtime import LocalRuntime
+from .lambda_host import Invocation
+from .outbox import OutboxEmail
 
 # API Gateway refuses payloads over 10 MB before the function sees them.
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
@@ -52,29 +52,43 @@ def proxy_event(method: str, target: str, headers: dict[str, list[str]], body: b
     }
 
 
+class ApiInvoker(Protocol):
+    """Runs the API function on an API Gateway proxy event, as API Gateway would invoke it."""
+
+    def __call__(self, event: dict[str, Any]) -> Invocation: ...
+
+
+class SentMail(Protocol):
+    def emails(self) -> list[OutboxEmail]: ...
+
+    def find(self, message_id: str) -> OutboxEmail | None: ...
+
+
 class LocalHttpApi:
-    def __init__(self, runtime: LocalRuntime, host: str, port: int) -> None:
-        self._runtime = runtime
-        self._server = ThreadingHTTPServer((host, port), _handler_class(runtime))
+    """Binds its socket at once (so the base URL is known before `start`); serves from `start` to `stop`."""
+
+    def __init__(self, invoke_api: ApiInvoker, outbox: SentMail, host: str, port: int) -> None:
+        self._server = ThreadingHTTPServer((host, port), _request_handler_class(invoke_api, outbox))
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
 
     @property
     def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return _base_url(self._server)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._server.serve_forever, name="supportflow-http", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
-        self._server.shutdown()
+        if self._thread is not None:  # shutdown() waits for serve_forever, which never ran otherwise
+            self._server.shutdown()
+            self._thread = None
         self._server.server_close()
 
 
-def _handler_class(runtime: LocalRuntime) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+def _request_handler_class(invoke_api: ApiInvoker, outbox: SentMail) -> type[BaseHTTPRequestHandler]:
+    class ApiRequestHandler(BaseHTTPRequestHandler):
         server_version = "supportflow-local"
         protocol_version = "HTTP/1.1"
 
@@ -107,7 +121,7 @@ def _handler_class(runtime: LocalRuntime) -> type[BaseHTTPRequestHandler]:
             if path.startswith("/_local/") or path == "/":
                 return self._local(path)
             event = proxy_event(self.command, self.path, self._headers(), raw, self.client_address[0])
-            result, failed = runtime.invoke_function(runtime.function_named("ticketing.handlers.api"), event)
+            result, failed = invoke_api(event)
             if failed:
                 body = json.dumps(
                     {"error": "internal_error", "message": "The API function failed; see the server log."}
@@ -124,14 +138,14 @@ def _handler_class(runtime: LocalRuntime) -> type[BaseHTTPRequestHandler]:
         def _local(self, path: str) -> None:
             if self.command != "GET":
                 return self._send(405, {"Content-Type": "text/plain"}, b"GET only")
-            outbox = runtime.outbox.emails()
             if path == "/_local/outbox":
-                body = json.dumps([e.model_dump(mode="json") for e in outbox], indent=2)
+                body = json.dumps([e.model_dump(mode="json") for e in outbox.emails()], indent=2)
                 return self._send(200, {"Content-Type": "application/json"}, body.encode())
             if path == "/_local/mail" or path == "/":
-                return self._send(200, {"Content-Type": "text/html; charset=utf-8"}, _outbox_page(runtime).encode())
+                page = _outbox_page(outbox.emails(), _base_url(self.server))
+                return self._send(200, {"Content-Type": "text/html; charset=utf-8"}, page.encode())
             if path.startswith("/_local/mail/"):
-                email = runtime.outbox.find(path.rsplit("/", 1)[-1])
+                email = outbox.find(path.rsplit("/", 1)[-1])
                 if email is not None:
                     return self._send(200, {"Content-Type": "text/html; charset=utf-8"}, email.html.encode())
             self._send(
@@ -140,18 +154,23 @@ def _handler_class(runtime: LocalRuntime) -> type[BaseHTTPRequestHandler]:
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _dispatch
 
-    return Handler
+    return ApiRequestHandler
 
 
-def _outbox_page(runtime: LocalRuntime) -> str:
+def _base_url(server: Any) -> str:
+    host, port = server.server_address[:2]
+    return f"http://{host!s}:{port}"
+
+
+def _outbox_page(emails: list[OutboxEmail], base_url: str) -> str:
     rows = "".join(
         f"<tr><td>{e.sent_at:%H:%M:%S}</td><td>{escape(', '.join(e.to))}</td>"
         f"<td><a href='/_local/mail/{escape(e.message_id, quote=True)}'>{escape(e.subject)}</a></td>"
         f"<td>{escape(e.kind)}</td></tr>"
-        for e in reversed(runtime.outbox.emails())
+        for e in reversed(emails)
     )
     empty = "" if rows else "<tr><td colspan='4'>No email yet. Submit a ticket.</td></tr>"
-    base = escape(runtime.base_url)
+    base = escape(base_url)
     return (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>supportflow local outbox</title>"
         "<style>body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:900px;margin:32px auto;"

@@ -2,23 +2,25 @@
 
 `LocalRuntime` synthesizes the CDK app, creates the stack's resources in moto
 (memory, signing secret, sender identity, state machine from the template's own
-ASL), runs moto's Step Functions interpreter, dispatches each Lambda invoke to
-the handler named in the template, and serves the API over local HTTP.
+ASL), runs moto's Step Functions interpreter, and serves the API over local HTTP.
+It wires its parts, which know nothing of it: the in-process functions
+(lambda_host), the task-token ledger (task_tokens), the outbox, the botocore
+hooks that connect them to moto (aws_hooks), the HTTP server (http_api), and
+the interception points tests plug faults into (interception).
+
+Everything it changes in the process (environment variables, botocore's
+built-in handlers, moto's mock) it changes back on `stop()`, so a second
+runtime can start in the same process.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import secrets
-import threading
 import time
-import traceback
-import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 import boto3
 from moto import mock_aws
@@ -26,22 +28,22 @@ from moto.core.config import DefaultConfig
 
 from ticketing.adapters import aws_clients, signing_key
 
-from . import aws_hooks
-from .faults import Faults
+from .aws_hooks import BotocoreHooks
 from .http_api import LocalHttpApi
+from .interception import Interceptors
+from .lambda_host import InProcessFunctions, LambdaHandler
 from .outbox import Outbox
 from .synth import synthesize
+from .task_tokens import TaskTokenLedger
 from .template import (
     ACCOUNT,
     REGION,
-    FunctionSpec,
     Resolver,
     functions,
     only_resource,
     state_machine_definition,
 )
 
-Handler = Callable[[dict[str, Any], Any], Any]
 # Fast local defaults: retries that sleep for seconds in real time only slow a laptop.
 # Offline by default: no model unless SUPPORTFLOW_MODEL_ID names one (see local_model_id).
 LOCAL_CONTEXT: dict[str, Any] = {"retry_interval_seconds": 1, "model_id": "none"}
@@ -57,20 +59,17 @@ def local_model_id() -> str:
     return os.environ.get(MODEL_ENV, "").strip() or "none"
 
 
-@dataclass
-class LocalLambdaContext:
-    """The parts of Lambda's context object that handlers and Powertools read."""
+class Emulation(Protocol):
+    """A change to this process that makes moto behave like AWS (e.g. botocore hooks), undone on stop.
 
-    function_name: str
-    invoked_function_arn: str
-    aws_request_id: str
-    memory_limit_in_mb: int = 512
-    function_version: str = "$LATEST"
-    log_group_name: str = "/aws/lambda/local"
-    log_stream_name: str = "local"
+    Installed once moto's mock is active and before the stack's resources are
+    created, so it sees every client the stack and its functions create;
+    uninstalled in reverse order when the runtime stops.
+    """
 
-    def get_remaining_time_in_millis(self) -> int:
-        return 60_000
+    def install(self) -> None: ...
+
+    def uninstall(self) -> None: ...
 
 
 class LocalRuntime:
@@ -81,20 +80,24 @@ class LocalRuntime:
         host: str = "127.0.0.1",
         port: int = 0,
         serve_http: bool = True,
+        emulations: Sequence[Emulation] = (),
     ) -> None:
         self.context = {**LOCAL_CONTEXT, "model_id": local_model_id(), **(context or {})}
         self.outbox = Outbox()
-        self.faults = Faults()
-        self._http = LocalHttpApi(self, host, port) if serve_http else None
+        self.interceptors = Interceptors()
+        self._functions = InProcessFunctions(self.interceptors)
+        self._task_tokens = TaskTokenLedger(self._history_of)
+        self._http = LocalHttpApi(self._functions.invoke_api, self.outbox, host, port) if serve_http else None
+        hooks = BotocoreHooks(
+            functions=self._functions, task_tokens=self._task_tokens, outbox=self.outbox, interceptors=self.interceptors
+        )
+        self._emulations: list[Emulation] = [hooks, *emulations]
+        self._installed: list[Emulation] = []
         self._mock: Any = None
-        self._handlers: dict[str, Handler] = {}
-        self._specs: dict[str, FunctionSpec] = {}
         self._saved_env: dict[str, str | None] = {}
-        self._claimed_tokens: set[str] = set()
-        self._token_executions: dict[str, str] = {}
-        self._token_lock = threading.Lock()
         self.environment: dict[str, str] = {}
         self.template: dict[str, Any] = {}
+        self.definition: dict[str, Any] = {}
         self.state_machine_arn = ""
         self.sfn: Any = None
 
@@ -104,15 +107,20 @@ class LocalRuntime:
 
     def start(self) -> LocalRuntime:
         self.template = synthesize(self.context)
-        aws_hooks.install()
-        self._set_env({"AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION})
-        self._mock = mock_aws(config=self.mock_config())
-        self._mock.start()
-        aws_clients.reset_clients()
-        signing_key.forget_keys()
-        resolver = self._create_resources()
-        self._load_functions(resolver)
-        aws_hooks.activate(self)
+        try:
+            self._set_env({"AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION})
+            self._mock = mock_aws(config=self.mock_config())
+            self._mock.start()  # also sets boto3.DEFAULT_SESSION aside until it stops
+            aws_clients.reset_clients()
+            signing_key.forget_keys()
+            for emulation in self._emulations:
+                emulation.install()
+                self._installed.append(emulation)
+            resolver = self._create_resources()
+            self._load_functions(resolver)
+        except BaseException:
+            self.stop()
+            raise
         if self._http:
             # The socket is bound since __init__ (so the base URL is known); requests
             # that arrive before this point wait in the backlog instead of failing.
@@ -127,9 +135,10 @@ class LocalRuntime:
         return config
 
     def stop(self) -> None:
-        aws_hooks.activate(None)
         if self._http:
             self._http.stop()
+        while self._installed:
+            self._installed.pop().uninstall()
         if self._mock is not None:
             self._mock.stop()
             self._mock = None
@@ -182,10 +191,9 @@ class LocalRuntime:
         api_logical, _ = only_resource(template, "AWS::ApiGateway::RestApi")
         refs[api_logical] = "local"
 
-        for spec in functions(template):
-            refs[spec.logical_id] = spec.logical_id
-            attributes[(spec.logical_id, "Arn")] = spec.arn
-            self._specs[spec.logical_id] = spec
+        for function in functions(template):
+            refs[function.logical_id] = function.logical_id
+            attributes[(function.logical_id, "Arn")] = function.arn
 
         sm_logical, definition = state_machine_definition(template, Resolver(refs, attributes))
         self.sfn = boto3.client("stepfunctions", region_name=REGION)
@@ -202,9 +210,10 @@ class LocalRuntime:
 
     def _load_functions(self, resolver: Resolver) -> None:
         """Give the process the functions' environment, then import each function's handler."""
+        declared = functions(self.template)
         environment: dict[str, str] = {}
-        for spec in self._specs.values():
-            for key, value in resolver.resolve(spec.environment).items():
+        for function in declared:
+            for key, value in resolver.resolve(function.environment).items():
                 if environment.setdefault(key, str(value)) != str(value):
                     raise ValueError(f"functions disagree on {key}; the local runtime shares one environment")
         environment["PUBLIC_BASE_URL"] = self.base_url
@@ -213,62 +222,15 @@ class LocalRuntime:
         environment.update(POWERTOOLS_METRICS_DISABLED="true", POWERTOOLS_LOG_LEVEL="WARNING")
         self.environment = environment
         self._set_env(environment)
-        for spec in self._specs.values():
-            module_name, attribute = spec.handler.rsplit(".", 1)
-            self._handlers[spec.logical_id] = getattr(importlib.import_module(module_name), attribute)
+        self._functions.load(declared)
 
-    def replace_handler(self, name: str, handler: Handler) -> None:
-        """Run `handler` for the function `name` (benchmarks and fault injection)."""
-        if name not in self._handlers:
-            raise KeyError(f"no function {name} in the template")
-        self._handlers[name] = handler
-
-    def has_function(self, name: str) -> bool:
-        return name in self._handlers
+    def replace_handler(self, name: str, handler: LambdaHandler) -> None:
+        """Run `handler` for the function `name` from now on (benchmarks, held steps in tests)."""
+        self._functions.replace_handler(name, handler)
 
     def function_named(self, handler_module: str) -> str:
         """The logical id of the function whose handler lives in `handler_module`."""
-        return next(s.logical_id for s in self._specs.values() if s.handler.startswith(handler_module + "."))
-
-    def invoke_function(self, name: str, event: dict[str, Any]) -> tuple[Any, bool]:
-        """Run a handler as Lambda would; an exception becomes Lambda's error payload."""
-        context = LocalLambdaContext(name, self._specs[name].arn, str(uuid.uuid4()))
-        try:
-            self.faults.raise_for_handler(name)
-            return self._handlers[name](event, context), False
-        except Exception as error:  # noqa: BLE001 - every error is reported as Lambda reports it
-            return {
-                "errorType": type(error).__name__,
-                "errorMessage": str(error),
-                "stackTrace": traceback.format_tb(error.__traceback__),
-            }, True
-
-    def claim_task_token(self, token: str) -> bool:
-        """True for the first result sent for a token; later ones are refused."""
-        with self._token_lock:
-            if token in self._claimed_tokens:
-                return False
-            self._claimed_tokens.add(token)
-            return True
-
-    def remember_task_token(self, token: str, execution_arn: str) -> None:
-        """Note which execution issued a task token (seen in the invoke payload of a waiting task)."""
-        with self._token_lock:
-            self._token_executions[token] = execution_arn
-
-    def task_timed_out(self, token: str) -> bool:
-        """True once the task that issued `token` timed out (its history says TaskTimedOut)."""
-        with self._token_lock:
-            execution_arn = self._token_executions.get(token)
-        if execution_arn is None:
-            return False
-        events = self._history_of(execution_arn)
-        scheduled = [e["id"] for e in events if e["type"] == "TaskScheduled" and token in json.dumps(e, default=str)]
-        return bool(scheduled) and any(e["type"] == "TaskTimedOut" and e["id"] > scheduled[0] for e in events)
-
-    def release_task_token(self, token: str) -> None:
-        with self._token_lock:
-            self._claimed_tokens.discard(token)
+        return self._functions.function_named(handler_module)
 
     def execution_arn(self, ticket_id: str) -> str:
         prefix, name = self.state_machine_arn.split(":stateMachine:")

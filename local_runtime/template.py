@@ -84,7 +84,9 @@ class Resolver:
 
 
 @dataclass(frozen=True)
-class FunctionSpec:
+class TemplateFunction:
+    """An `AWS::Lambda::Function` as the template declares it (environment still unresolved)."""
+
     logical_id: str
     handler: str
     environment: dict[str, Any]
@@ -105,9 +107,9 @@ def only_resource(template: dict[str, Any], type_name: str) -> tuple[str, dict[s
     return next(iter(found.items()))
 
 
-def functions(template: dict[str, Any]) -> list[FunctionSpec]:
+def functions(template: dict[str, Any]) -> list[TemplateFunction]:
     return [
-        FunctionSpec(
+        TemplateFunction(
             logical_id=logical_id,
             handler=resource["Properties"]["Handler"],
             environment=resource["Properties"].get("Environment", {}).get("Variables", {}),

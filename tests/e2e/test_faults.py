@@ -13,6 +13,7 @@ import pytest
 
 from local_runtime.http_client import ApiClient, approval_link
 from local_runtime.runtime import LocalRuntime
+from tests.support.faults import Faults
 from ticketing.adapters.executors import EXECUTORS
 from ticketing.domain.models import ResolutionStep, StepResult, Ticket
 
@@ -65,30 +66,37 @@ class RecordingExecutor:
 
 
 @pytest.fixture(scope="module")
-def stack() -> Iterator[LocalRuntime]:
+def faults() -> Faults:
+    return Faults()
+
+
+@pytest.fixture(scope="module")
+def stack(faults: Faults) -> Iterator[LocalRuntime]:
     with LocalRuntime() as runtime:
+        faults.plug_into(runtime.interceptors)
         yield runtime
-        tally_and_check_nothing_was_lost(runtime)
+        faults.unplug(runtime.interceptors)
+        tally_and_check_nothing_was_lost(runtime, faults)
 
 
-def tally_and_check_nothing_was_lost(runtime: LocalRuntime) -> None:
+def tally_and_check_nothing_was_lost(runtime: LocalRuntime, faults: Faults) -> None:
     """Every ticket of the module ended in a final state; print the faults that made them try."""
     api = ApiClient(runtime.base_url)
     executions = runtime.sfn.list_executions(stateMachineArn=runtime.state_machine_arn, maxResults=1000)
     tickets = {e["name"].split("-r")[0] for e in executions["executions"]}
     end_states = Counter(api.ticket(t).json()["state"] for t in tickets)
     lost = sum(n for state, n in end_states.items() if state not in FINAL)
-    print(f"\nfaults injected: {runtime.faults.tally()}; tickets {len(tickets)}: {dict(end_states)}; lost {lost}")
+    print(f"\nfaults injected: {faults.tally()}; tickets {len(tickets)}: {dict(end_states)}; lost {lost}")
     assert lost == 0
 
 
 @pytest.fixture
-def executor(stack: LocalRuntime, monkeypatch: pytest.MonkeyPatch) -> Iterator[RecordingExecutor]:
+def executor(stack: LocalRuntime, faults: Faults, monkeypatch: pytest.MonkeyPatch) -> Iterator[RecordingExecutor]:
     recording = RecordingExecutor()
     monkeypatch.setitem(EXECUTORS, "recording", lambda: recording)
     monkeypatch.setenv("RESOLUTION_EXECUTOR", "recording")
     yield recording
-    stack.faults.clear()
+    faults.clear()
 
 
 def fn(stack: LocalRuntime, step: str) -> str:
@@ -118,8 +126,8 @@ def settled(api: ApiClient, stack: LocalRuntime, ticket_id: str, state: str) -> 
     return dict(view)
 
 
-def test_a_transient_handler_error_is_retried_then_succeeds(api, stack, executor):
-    fault = stack.faults.handler(fn(stack, "analyze"), "ConnectionResetError", times=2)
+def test_a_transient_handler_error_is_retried_then_succeeds(api, stack, faults, executor):
+    fault = faults.handler(fn(stack, "analyze"), "ConnectionResetError", times=2)
     ticket_id, link = submit_and_wait_for_link(api)
     executor.raising.add("network.restart-router")  # Execute's first attempt drops mid-plan
     assert api.post_decision(link, "approve").status == 200
@@ -132,8 +140,8 @@ def test_a_transient_handler_error_is_retried_then_succeeds(api, stack, executor
     assert len(emails_for(api, ticket_id, "completed")) == 1
 
 
-def test_a_handler_that_keeps_failing_ends_failed_tells_operators_and_resumes(api, stack, executor):
-    fault = stack.faults.handler(fn(stack, "execute"), "RuntimeError", times=100)
+def test_a_handler_that_keeps_failing_ends_failed_tells_operators_and_resumes(api, stack, faults, executor):
+    fault = faults.handler(fn(stack, "execute"), "RuntimeError", times=100)
     ticket_id, link = submit_and_wait_for_link(api)
     assert api.post_decision(link, "approve").status == 200
     view = settled(api, stack, ticket_id, "FAILED")
@@ -145,7 +153,7 @@ def test_a_handler_that_keeps_failing_ends_failed_tells_operators_and_resumes(ap
     assert notice["to"] == ["operations@example.com"] and "RuntimeError" in notice["text"]
     assert executor.runs_of(ticket_id) == {}
 
-    stack.faults.clear()
+    faults.clear()
     resumed = api.request("POST", f"/tickets/{ticket_id}/resume").json()
     assert resumed["resumed_from"] == "decision"
     view = settled(api, stack, ticket_id, "COMPLETED")
@@ -187,8 +195,8 @@ def test_resume_after_a_failed_step_reruns_only_the_steps_without_a_recorded_suc
     assert again.status == 409 and again.json()["error"] == "already_decided"
 
 
-def test_lambda_service_errors_are_retried_by_the_step(api, stack, executor):
-    service = stack.faults.call(
+def test_lambda_service_errors_are_retried_by_the_step(api, stack, faults, executor):
+    service = faults.call(
         "lambda",
         "Invoke",
         "ServiceException",
@@ -197,7 +205,7 @@ def test_lambda_service_errors_are_retried_by_the_step(api, stack, executor):
         function=fn(stack, "find_resolution"),
         message="Injected ServiceException",
     )
-    throttled = stack.faults.call(
+    throttled = faults.call(
         "lambda",
         "Invoke",
         "TooManyRequestsException",
@@ -220,8 +228,8 @@ def test_lambda_service_errors_are_retried_by_the_step(api, stack, executor):
     assert executor.runs_of(ticket_id) == {}
 
 
-def test_memory_throttling_within_botocore_retries_is_invisible_to_the_workflow(api, stack, executor):
-    fault = stack.faults.call("bedrock-agentcore", "CreateEvent", "ThrottlingException", status=429, times=2)
+def test_memory_throttling_within_botocore_retries_is_invisible_to_the_workflow(api, stack, faults, executor):
+    fault = faults.call("bedrock-agentcore", "CreateEvent", "ThrottlingException", status=429, times=2)
     ticket_id, link = submit_and_wait_for_link(api)
     assert fault.injected == 2
     assert failed_attempts(stack, ticket_id) == []
@@ -229,10 +237,10 @@ def test_memory_throttling_within_botocore_retries_is_invisible_to_the_workflow(
     assert trail(settled(api, stack, ticket_id, "COMPLETED")) == COMPLETED_TRAIL
 
 
-def test_memory_throttling_beyond_botocore_retries_is_retried_by_the_step(api, stack, executor):
+def test_memory_throttling_beyond_botocore_retries_is_retried_by_the_step(api, stack, faults, executor):
     ticket_id, link = submit_and_wait_for_link(api)
     # botocore gives up after 5 attempts; the sixth throttle meets Execute's second attempt (and botocore retries it).
-    fault = stack.faults.call(
+    fault = faults.call(
         "bedrock-agentcore", "CreateEvent", "ThrottlingException", status=429, times=BOTOCORE_ATTEMPTS + 1
     )
     assert api.post_decision(link, "approve").status == 200
@@ -243,11 +251,11 @@ def test_memory_throttling_beyond_botocore_retries_is_retried_by_the_step(api, s
     assert executor.runs_of(ticket_id) == dict.fromkeys(NETWORK_PLAN, 1)
 
 
-def test_an_action_whose_result_could_not_be_recorded_is_the_only_one_run_again(api, stack, executor):
+def test_an_action_whose_result_could_not_be_recorded_is_the_only_one_run_again(api, stack, faults, executor):
     """Why a real executor must be idempotent per ticket and action: its result was lost."""
     ticket_id, link = submit_and_wait_for_link(api)
     # Execute's writes: the EXECUTING entry, then one per action. The second action's write fails for good.
-    fault = stack.faults.call(
+    fault = faults.call(
         "bedrock-agentcore", "CreateEvent", "ThrottlingException", status=429, times=BOTOCORE_ATTEMPTS, after=2
     )
     assert api.post_decision(link, "approve").status == 200
@@ -257,9 +265,9 @@ def test_an_action_whose_result_could_not_be_recorded_is_the_only_one_run_again(
     assert trail(view) == COMPLETED_TRAIL
 
 
-def test_ses_throttling_after_the_plan_ran_retries_the_step_without_acting_twice(api, stack, executor):
+def test_ses_throttling_after_the_plan_ran_retries_the_step_without_acting_twice(api, stack, faults, executor):
     ticket_id, link = submit_and_wait_for_link(api)
-    fault = stack.faults.call("sesv2", "SendEmail", "TooManyRequestsException", status=429, times=BOTOCORE_ATTEMPTS + 1)
+    fault = faults.call("sesv2", "SendEmail", "TooManyRequestsException", status=429, times=BOTOCORE_ATTEMPTS + 1)
     assert api.post_decision(link, "approve").status == 200
     view = settled(api, stack, ticket_id, "COMPLETED")
     assert fault.injected == BOTOCORE_ATTEMPTS + 1
@@ -270,8 +278,8 @@ def test_ses_throttling_after_the_plan_ran_retries_the_step_without_acting_twice
     assert len(emails_for(api, ticket_id, "completed")) == 1
 
 
-def test_an_approval_email_that_cannot_be_sent_fails_the_ticket_and_a_resume_asks_again(api, stack, executor):
-    fault = stack.faults.call("sesv2", "SendEmail", "MessageRejected", times=1)
+def test_an_approval_email_that_cannot_be_sent_fails_the_ticket_and_a_resume_asks_again(api, stack, faults, executor):
+    fault = faults.call("sesv2", "SendEmail", "MessageRejected", times=1)
     reply = api.submit({"customer_id": "cust-e2e", "customer_email": "e2e@example.com", "description": "wifi drops"})
     ticket_id = reply.json()["ticket_id"]
     view = settled(api, stack, ticket_id, "FAILED")

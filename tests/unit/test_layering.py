@@ -36,3 +36,23 @@ def test_only_the_agents_package_touches_strands(path):
     if path.parent.name == "agents":
         return
     assert "strands" not in imported_modules(path)
+
+
+def local_runtime_imports(path: Path) -> set[str]:
+    """The local_runtime modules `path` imports, relatively or by full name."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            if node.level == 1:
+                found.add(node.module.split(".")[0])
+            elif node.module.startswith("local_runtime."):
+                found.add(node.module.split(".")[1])
+    return found
+
+
+@pytest.mark.parametrize(
+    "name", ["aws_hooks", "http_api", "lambda_host", "task_tokens", "interception", "outbox", "template"]
+)
+def test_the_local_runtimes_parts_do_not_reach_back_into_the_runtime(name):
+    """runtime.py wires its parts; a part that imported it would depend on all the others."""
+    assert "runtime" not in local_runtime_imports(ROOT / "local_runtime" / f"{name}.py")

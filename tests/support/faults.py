@@ -1,4 +1,4 @@
-"""Faults injected on purpose into the local runtime (tests only; `serve` and `demo` arm none).
+"""Faults injected on purpose into a local runtime, through its interception points (tests only).
 
 A fault makes the next `times` matching calls fail the way AWS or Lambda would:
 
@@ -19,6 +19,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
+
+from local_runtime.interception import AwsCall, AwsError, Interceptors
 
 
 @dataclass
@@ -45,10 +47,18 @@ class InjectedHandlerError(Exception):
 
 
 class Faults:
+    """Armed faults, consulted by a runtime's interceptors between `plug_into` and `unplug`."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._armed: list[Fault] = []
         self._history: list[Fault] = []  # every fault ever armed, for the tally
+
+    def plug_into(self, interceptors: Interceptors) -> None:
+        interceptors.add(call=self.intercept_call, handler=self.intercept_handler)
+
+    def unplug(self, interceptors: Interceptors) -> None:
+        interceptors.remove(call=self.intercept_call, handler=self.intercept_handler)
 
     def call(
         self,
@@ -69,39 +79,6 @@ class Faults:
         """Make the handler of `function` raise an error named `code`, `times` times."""
         return self._arm(Fault("handler", "", "", code, 0, times, function, message))
 
-    def _arm(self, fault: Fault) -> Fault:
-        if fault.times < 1:
-            raise ValueError("a fault fires at least once")
-        with self._lock:
-            self._armed.append(fault)
-            self._history.append(fault)
-        return fault
-
-    def take_call(self, service: str, operation: str, function: str | None = None) -> Fault | None:
-        """The fault this call meets (counted), or None."""
-        return self._take(
-            lambda f: (
-                f.kind == "call"
-                and f.service == service
-                and f.operation == operation
-                and f.function in (None, function)
-            )
-        )
-
-    def take_handler(self, function: str) -> Fault | None:
-        return self._take(lambda f: f.kind == "handler" and f.function == function)
-
-    def _take(self, matches: Callable[[Fault], bool]) -> Fault | None:
-        with self._lock:
-            for fault in self._armed:
-                if not fault.spent and matches(fault):
-                    if fault.passed < fault.after:
-                        fault.passed += 1
-                        return None
-                    fault.injected += 1
-                    return fault
-        return None
-
     def clear(self) -> None:
         """Disarm every fault (the tally keeps them)."""
         with self._lock:
@@ -116,8 +93,40 @@ class Faults:
                 counts[key] = counts.get(key, 0) + f.injected
         return counts
 
-    def raise_for_handler(self, function: str) -> None:
-        fault = self.take_handler(function)
+    def intercept_call(self, call: AwsCall) -> AwsError | None:
+        """A call interceptor: the error of the fault this call meets (counted), or None."""
+        fault = self._take(
+            lambda f: (
+                f.kind == "call"
+                and f.service == call.service
+                and f.operation == call.operation
+                and f.function in (None, call.function)
+            )
+        )
+        return None if fault is None else AwsError(fault.code, fault.message, fault.status)
+
+    def intercept_handler(self, function: str) -> None:
+        """A handler interceptor: raises the error of the fault this invocation meets."""
+        fault = self._take(lambda f: f.kind == "handler" and f.function == function)
         if fault is not None:
             error_class = type(fault.code, (InjectedHandlerError,), {})
             raise error_class(f"{fault.message} ({fault.injected} of {fault.times})")
+
+    def _arm(self, fault: Fault) -> Fault:
+        if fault.times < 1:
+            raise ValueError("a fault fires at least once")
+        with self._lock:
+            self._armed.append(fault)
+            self._history.append(fault)
+        return fault
+
+    def _take(self, matches: Callable[[Fault], bool]) -> Fault | None:
+        with self._lock:
+            for fault in self._armed:
+                if not fault.spent and matches(fault):
+                    if fault.passed < fault.after:
+                        fault.passed += 1
+                        return None
+                    fault.injected += 1
+                    return fault
+        return None
