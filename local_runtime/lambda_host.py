@@ -8,11 +8,13 @@ machine and API Gateway would see it.
 from __future__ import annotations
 
 import importlib
+import sys
 import threading
 import traceback
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any, NamedTuple
 
 from .interception import Interceptors
@@ -43,6 +45,13 @@ class LocalLambdaContext:
         return 60_000
 
 
+def _fresh_module(name: str) -> ModuleType:
+    """The handler module as a new Lambda container would import it: its settings read from this
+    runtime's environment, never left over from an earlier runtime in the same process."""
+    module = sys.modules.get(name)
+    return importlib.reload(module) if module is not None else importlib.import_module(name)
+
+
 class InProcessFunctions:
     """Handlers by logical id; `interceptors` are consulted before each handler runs."""
 
@@ -58,7 +67,7 @@ class InProcessFunctions:
         handlers: dict[str, LambdaHandler] = {}
         for function in loaded.values():
             module_name, attribute = function.handler.rsplit(".", 1)
-            handlers[function.logical_id] = getattr(importlib.import_module(module_name), attribute)
+            handlers[function.logical_id] = getattr(_fresh_module(module_name), attribute)
         with self._lock:
             self._functions, self._handlers = loaded, handlers
 

@@ -28,6 +28,7 @@ from moto.core.config import DefaultConfig
 
 from ticketing.adapters import aws_clients, signing_key
 
+from . import agentcore_memory
 from .aws_hooks import BotocoreHooks
 from .http_api import LocalHttpApi
 from .interception import Interceptors
@@ -91,7 +92,8 @@ class LocalRuntime:
         hooks = BotocoreHooks(
             functions=self._functions, task_tokens=self._task_tokens, outbox=self.outbox, interceptors=self.interceptors
         )
-        self._emulations: list[Emulation] = [hooks, *emulations]
+        # AgentCore Memory answers ListEvents and CreateEvent as AWS does (order, pages, filters, client tokens).
+        self._emulations: list[Emulation] = [hooks, agentcore_memory, *emulations]
         self._installed: list[Emulation] = []
         self._mock: Any = None
         self._saved_env: dict[str, str | None] = {}
