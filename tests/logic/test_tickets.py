@@ -191,3 +191,12 @@ def test_an_ended_ticket_is_in_its_final_state_and_a_resumed_one_is_resuming(ser
     resume.resume_ticket(services, ticket.ticket_id)
     record = tickets.ticket_record(services, ticket.ticket_id)
     assert record.state == "RESUMING" and [r.name for r in record.runs] == [ticket.ticket_id, f"{ticket.ticket_id}-r1"]
+
+
+@pytest.mark.parametrize("outcome", ["EXPIRED", "FAILED"])
+def test_a_run_that_wrote_its_final_checkpoint_and_is_still_closing_is_in_that_final_state(services, outcome):
+    # Between Close's final checkpoint and the run's end (the notice emails, a Retry) the run still runs;
+    # it is not a resumed run waiting for its first checkpoint.
+    ticket = tickets.submit_ticket(services, REQUEST).ticket
+    workflow_tasks.close_ticket(services, task(CloseTask, ticket, outcome=outcome))
+    assert tickets.ticket_record(services, ticket.ticket_id).state == outcome
