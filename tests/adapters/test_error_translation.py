@@ -48,7 +48,7 @@ def described(name: str, status: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("code", ["TaskTimedOut", "InvalidToken", "TaskDoesNotExist"])
-def test_a_task_that_no_longer_waits_is_a_domain_error(code):
+def test_a_task_that_no_longer_waits_is_a_domain_error(code: str) -> None:
     client = stepfunctions()
     decision = Decision(outcome="approved", plan_hash="p", decided_at=datetime.now(UTC), decided_by="a")
     with Stubber(client) as stub:
@@ -57,7 +57,7 @@ def test_a_task_that_no_longer_waits_is_a_domain_error(code):
             StepFunctionsWorkflow(client, MACHINE).send_decision("tt", decision)
 
 
-def test_a_throttled_decision_is_not_mistaken_for_a_closed_task():
+def test_a_throttled_decision_is_not_mistaken_for_a_closed_task() -> None:
     client = stepfunctions()
     decision = Decision(outcome="approved", plan_hash="p", decided_at=datetime.now(UTC), decided_by="a")
     with Stubber(client) as stub:
@@ -66,7 +66,7 @@ def test_a_throttled_decision_is_not_mistaken_for_a_closed_task():
             StepFunctionsWorkflow(client, MACHINE).send_decision("tt", decision)
 
 
-def test_a_ticket_id_already_started_is_taken_and_any_other_refusal_is_unavailable():
+def test_a_ticket_id_already_started_is_taken_and_any_other_refusal_is_unavailable() -> None:
     client = stepfunctions()
     with Stubber(client) as stub:
         stub.add_client_error("start_execution", service_error_code="ExecutionAlreadyExists", http_status_code=400)
@@ -77,7 +77,7 @@ def test_a_ticket_id_already_started_is_taken_and_any_other_refusal_is_unavailab
             StepFunctionsWorkflow(client, MACHINE).start(TICKET)
 
 
-def test_a_second_resume_with_the_same_name_is_refused():
+def test_a_second_resume_with_the_same_name_is_refused() -> None:
     client = stepfunctions()
     with Stubber(client) as stub:
         stub.add_client_error("start_execution", service_error_code="ExecutionAlreadyExists", http_status_code=400)
@@ -85,7 +85,7 @@ def test_a_second_resume_with_the_same_name_is_refused():
             StepFunctionsWorkflow(client, MACHINE).start_resumed(TICKET.ticket_id, 1, {"ticket": {}})
 
 
-def test_a_running_execution_is_the_newest_without_looking_further():
+def test_a_running_execution_is_the_newest_without_looking_further() -> None:
     client = stepfunctions()
     with Stubber(client) as stub:  # one answer: a second DescribeExecution would fail the stub
         stub.add_response("describe_execution", described(TICKET.ticket_id, "RUNNING"))
@@ -93,7 +93,7 @@ def test_a_running_execution_is_the_newest_without_looking_further():
     assert ticket == TICKET and [(r.name, r.status) for r in runs] == [(TICKET.ticket_id, "RUNNING")]
 
 
-def test_the_newest_execution_is_followed_by_name_until_one_runs_or_none_follows():
+def test_the_newest_execution_is_followed_by_name_until_one_runs_or_none_follows() -> None:
     client = stepfunctions()
     with Stubber(client) as stub:
         stub.add_response("describe_execution", described(TICKET.ticket_id, "ABORTED"))
@@ -104,7 +104,7 @@ def test_the_newest_execution_is_followed_by_name_until_one_runs_or_none_follows
     assert [r.name for r in runs] == [TICKET.ticket_id, f"{TICKET.ticket_id}-r1"]
 
 
-def test_an_email_ses_refuses_is_a_typed_error_and_a_throttle_is_not():
+def test_an_email_ses_refuses_is_a_typed_error_and_a_throttle_is_not() -> None:
     client = boto3.client("sesv2", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
     email = Email(to=("a@example.com",), subject="S", text="T", html="H", kind="k")
     with Stubber(client) as stub:

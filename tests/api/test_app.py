@@ -80,8 +80,9 @@ def event(
 
 
 def send(services: FakeServices, request: dict[str, Any]) -> Answer:
-    app.append_context(services=services)
-    response = app.resolve(request, FakeLambdaContext())
+    app.append_context(services=services)  # type: ignore[no-untyped-call]
+    lambda_context: Any = FakeLambdaContext()
+    response = app.resolve(request, lambda_context)
     headers = {k: v[-1] for k, v in (response.get("multiValueHeaders") or {}).items()}
     headers.update(response.get("headers") or {})
     return Answer(response["statusCode"], headers, response["body"])
@@ -131,7 +132,7 @@ def world(services: FakeServices) -> Any:
 # Tickets
 
 
-def test_submitting_a_ticket_is_202_with_its_links_and_starts_a_run_named_after_it(services):
+def test_submitting_a_ticket_is_202_with_its_links_and_starts_a_run_named_after_it(services: FakeServices) -> None:
     answer = call(services, "POST", "/tickets", VALID)
     body = answer.json()
     url = f"https://api.example.com/prod/tickets/{body['ticket_id']}"
@@ -157,17 +158,17 @@ def test_submitting_a_ticket_is_202_with_its_links_and_starts_a_run_named_after_
         ({**VALID, "priority": "urgent"}, "invalid_ticket"),
     ],
 )
-def test_invalid_ticket_input_is_a_clear_400_and_starts_nothing(services, body, code):
+def test_invalid_ticket_input_is_a_clear_400_and_starts_nothing(services: FakeServices, body: Any, code: str) -> None:
     assert call(services, "POST", "/tickets", body).error == (400, code)
     assert services.workflow.runs_by_name == {}
 
 
-def test_a_missing_field_is_named_in_the_message(services):
+def test_a_missing_field_is_named_in_the_message(services: FakeServices) -> None:
     answer = call(services, "POST", "/tickets", {k: v for k, v in VALID.items() if k != "description"})
     assert answer.json()["message"] == "The field 'description' is required."
 
 
-def test_an_oversized_body_is_413_and_a_wrong_content_type_is_415(services):
+def test_an_oversized_body_is_413_and_a_wrong_content_type_is_415(services: FakeServices) -> None:
     assert call(services, "POST", "/tickets", json.dumps({**VALID, "pad": "x" * 70_000})).error == (
         413,
         "payload_too_large",
@@ -177,12 +178,12 @@ def test_an_oversized_body_is_413_and_a_wrong_content_type_is_415(services):
     assert services.workflow.runs_by_name == {}
 
 
-def test_unknown_and_malformed_ticket_ids_are_404(services):
+def test_unknown_and_malformed_ticket_ids_are_404(services: FakeServices) -> None:
     for ticket_id in ("tkt-20261125-000000000000", "nope", "..%2F..%2Fetc"):
         assert call(services, "GET", f"/tickets/{ticket_id}").error == (404, "ticket_not_found")
 
 
-def test_a_submitted_ticket_without_checkpoints_reads_as_received(services):
+def test_a_submitted_ticket_without_checkpoints_reads_as_received(services: FakeServices) -> None:
     ticket_id = call(services, "POST", "/tickets", VALID).json()["ticket_id"]
     answer = call(services, "GET", f"/tickets/{ticket_id}")
     view = answer.json()
@@ -191,13 +192,15 @@ def test_a_submitted_ticket_without_checkpoints_reads_as_received(services):
     assert view["workflow"]["status"] == "RUNNING" and [e["name"] for e in view["executions"]] == [ticket_id]
 
 
-def test_the_ticket_view_never_shows_the_task_token(services, waiting):
+def test_the_ticket_view_never_shows_the_task_token(services: FakeServices, waiting: str) -> None:
     view = call(services, "GET", f"/tickets/{WAITING.ticket_id}").json()
     assert view["state"] == "AWAITING_APPROVAL" and view["approval"]["approver_email"] == "approver@example.com"
     assert "task-token-1" not in json.dumps(view) and "task_token" not in view["approval"]
 
 
-def test_a_failure_after_the_decision_shows_the_decision_but_not_the_cause(services, waiting):
+def test_a_failure_after_the_decision_shows_the_decision_but_not_the_cause(
+    services: FakeServices, waiting: str
+) -> None:
     made = decision(latest(services, WAITING))
     error = {"Error": "ValueError", "Cause": "arn:aws:iam::123:role/x is not authorized"}
     snapshot = {"decision": made.model_dump(mode="json"), "error": error}
@@ -209,7 +212,7 @@ def test_a_failure_after_the_decision_shows_the_decision_but_not_the_cause(servi
     assert "arn:aws:iam" not in answer.text
 
 
-def test_resuming_a_stopped_ticket_is_202_with_the_new_run(services):
+def test_resuming_a_stopped_ticket_is_202_with_the_new_run(services: FakeServices) -> None:
     services.workflow.start(WAITING)
     services.workflow.stop(WAITING.ticket_id, "ABORTED")
     answer = call(services, "POST", f"/tickets/{WAITING.ticket_id}/resume", headers={})
@@ -225,7 +228,7 @@ def test_resuming_a_stopped_ticket_is_202_with_the_new_run(services):
     }
 
 
-def test_resuming_a_running_ticket_is_409(services, waiting):
+def test_resuming_a_running_ticket_is_409(services: FakeServices, waiting: str) -> None:
     before = world(services)
     assert call(services, "POST", f"/tickets/{WAITING.ticket_id}/resume", headers={}).error == (409, "not_resumable")
     assert world(services) == before
@@ -239,7 +242,9 @@ def submit(services: FakeServices, key: str | list[str] | None, body: dict[str, 
     return call(services, "POST", "/tickets", body, headers=headers)
 
 
-def test_a_retry_with_the_same_key_is_the_same_answer_marked_replayed_and_starts_nothing(services):
+def test_a_retry_with_the_same_key_is_the_same_answer_marked_replayed_and_starts_nothing(
+    services: FakeServices,
+) -> None:
     first = submit(services, "order-1234-try")
     again = submit(services, "order-1234-try")
     assert first.status == again.status == 202
@@ -249,7 +254,7 @@ def test_a_retry_with_the_same_key_is_the_same_answer_marked_replayed_and_starts
     assert len(services.workflow.runs_by_name) == 1
 
 
-def test_the_same_key_with_another_ticket_is_409_and_starts_nothing(services):
+def test_the_same_key_with_another_ticket_is_409_and_starts_nothing(services: FakeServices) -> None:
     submit(services, "k-2")
     answer = submit(services, "k-2", {**VALID, "description": "Something else entirely."})
     assert answer.error == (409, "idempotency_key_reused") and "different ticket" in answer.json()["message"]
@@ -257,12 +262,12 @@ def test_the_same_key_with_another_ticket_is_409_and_starts_nothing(services):
 
 
 @pytest.mark.parametrize("key", ["", " ", "x" * 256, "caf\u00e9", "line\nbreak", "tab\there", ["a", "b"]])
-def test_a_malformed_or_repeated_key_is_400_and_starts_nothing(services, key):
+def test_a_malformed_or_repeated_key_is_400_and_starts_nothing(services: FakeServices, key: str | list[str]) -> None:
     assert submit(services, key).error == (400, "invalid_idempotency_key")
     assert services.workflow.runs_by_name == {}
 
 
-def test_a_workflow_that_cannot_start_is_503_with_the_reason_and_creates_nothing(services):
+def test_a_workflow_that_cannot_start_is_503_with_the_reason_and_creates_nothing(services: FakeServices) -> None:
     class Unavailable(FakeWorkflow):
         def start(self, ticket: Ticket, *, request_fingerprint: str | None = None) -> None:
             raise domain.WorkflowUnavailable("The ticket could not be started right now; nothing was created.")
@@ -277,7 +282,7 @@ def test_a_workflow_that_cannot_start_is_503_with_the_reason_and_creates_nothing
 # Approvals
 
 
-def test_the_approval_page_shows_the_plan_and_decides_nothing(services, waiting):
+def test_the_approval_page_shows_the_plan_and_decides_nothing(services: FakeServices, waiting: str) -> None:
     before = world(services)
     page = call(
         services, "GET", f"/approvals/{WAITING.ticket_id}", headers={"Accept": "text/html"}, query={"token": [waiting]}
@@ -300,7 +305,7 @@ def test_the_approval_page_shows_the_plan_and_decides_nothing(services, waiting)
     assert world(services) == before
 
 
-def test_approving_as_json_is_200_with_the_decision_and_sends_it_once(services, waiting):
+def test_approving_as_json_is_200_with_the_decision_and_sends_it_once(services: FakeServices, waiting: str) -> None:
     answer = call(
         services,
         "POST",
@@ -316,7 +321,7 @@ def test_approving_as_json_is_200_with_the_decision_and_sends_it_once(services, 
     assert token == "task-token-1" and sent.model_dump(mode="json") == body["decision"]
 
 
-def test_rejecting_through_the_form_answers_with_a_page(services, waiting):
+def test_rejecting_through_the_form_answers_with_a_page(services: FakeServices, waiting: str) -> None:
     answer = call(
         services,
         "POST",
@@ -328,7 +333,9 @@ def test_rejecting_through_the_form_answers_with_a_page(services, waiting):
     assert [d.outcome for _, d in services.workflow.decisions] == ["rejected"]
 
 
-def test_a_second_decision_after_the_first_was_recorded_is_409_as_json_and_as_a_page(services, waiting):
+def test_a_second_decision_after_the_first_was_recorded_is_409_as_json_and_as_a_page(
+    services: FakeServices, waiting: str
+) -> None:
     form = {"token": waiting, "decision": "approve"}
     call(services, "POST", f"/approvals/{WAITING.ticket_id}", form, headers={**JSON, "Accept": "application/json"})
     ((_, won),) = services.workflow.decisions
@@ -343,7 +350,7 @@ def test_a_second_decision_after_the_first_was_recorded_is_409_as_json_and_as_a_
     assert world(services) == before
 
 
-def test_approval_routes_refuse_forged_tokens_as_a_page_or_as_json(services, waiting):
+def test_approval_routes_refuse_forged_tokens_as_a_page_or_as_json(services: FakeServices, waiting: str) -> None:
     before = world(services)
     page = call(
         services,
@@ -372,7 +379,7 @@ def test_approval_routes_refuse_forged_tokens_as_a_page_or_as_json(services, wai
     assert world(services) == before
 
 
-def test_approval_needs_exactly_one_token_and_a_known_decision(services, waiting):
+def test_approval_needs_exactly_one_token_and_a_known_decision(services: FakeServices, waiting: str) -> None:
     for tokens in (["a", "b"], [""]):
         answer = call(
             services,
@@ -396,7 +403,7 @@ def test_approval_needs_exactly_one_token_and_a_known_decision(services, waiting
 # Conversation
 
 
-def test_a_message_is_answered_200_and_the_conversation_lists_both_turns(services):
+def test_a_message_is_answered_200_and_the_conversation_lists_both_turns(services: FakeServices) -> None:
     ticket_id = call(services, "POST", "/tickets", VALID).json()["ticket_id"]
     answer = call(services, "POST", f"/tickets/{ticket_id}/messages", {"text": "What was the issue?"})
     reply = answer.json()
@@ -413,13 +420,13 @@ def test_a_message_is_answered_200_and_the_conversation_lists_both_turns(service
 
 
 @pytest.mark.parametrize("body", [{"text": ""}, {"text": "   "}, {"text": "x" * 2001}, {"words": "hi"}])
-def test_an_invalid_message_is_a_400_and_stores_nothing(services, body):
+def test_an_invalid_message_is_a_400_and_stores_nothing(services: FakeServices, body: Any) -> None:
     ticket_id = call(services, "POST", "/tickets", VALID).json()["ticket_id"]
     assert call(services, "POST", f"/tickets/{ticket_id}/messages", body).error == (400, "invalid_message")
     assert services.conversation.stored == {}
 
 
-def test_messages_to_an_unknown_ticket_are_404(services):
+def test_messages_to_an_unknown_ticket_are_404(services: FakeServices) -> None:
     for method, path, body in [
         ("POST", "/tickets/tkt-20261125-000000000000/messages", {"text": "hi"}),
         ("GET", "/tickets/tkt-20261125-000000000000/conversation", None),
@@ -432,12 +439,14 @@ def test_messages_to_an_unknown_ticket_are_404(services):
 # Every route
 
 
-def test_unknown_routes_are_a_json_404(services):
+def test_unknown_routes_are_a_json_404(services: FakeServices) -> None:
     assert call(services, "GET", "/nothing-here").error == (404, "not_found")
     assert call(services, "DELETE", "/tickets").error == (404, "not_found")
 
 
-def test_an_unexpected_error_is_a_json_500_without_details(services, monkeypatch):
+def test_an_unexpected_error_is_a_json_500_without_details(
+    services: FakeServices, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def boom(*_: Any) -> None:
         raise RuntimeError("secret internals")
 
@@ -446,7 +455,9 @@ def test_an_unexpected_error_is_a_json_500_without_details(services, monkeypatch
     assert answer.error == (500, "internal_error") and "secret" not in answer.text
 
 
-def test_a_domain_error_the_api_does_not_expect_is_a_500_without_its_words(services, monkeypatch):
+def test_a_domain_error_the_api_does_not_expect_is_a_500_without_its_words(
+    services: FakeServices, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def refused(*_: Any) -> None:
         raise domain.PlanNotApproved("internal detail of the workflow")
 
@@ -455,7 +466,7 @@ def test_a_domain_error_the_api_does_not_expect_is_a_500_without_its_words(servi
     assert answer.error == (500, "internal_error") and "internal detail" not in answer.text
 
 
-def test_json_responses_are_not_cached_or_sniffed_and_pages_cannot_be_framed(services):
+def test_json_responses_are_not_cached_or_sniffed_and_pages_cannot_be_framed(services: FakeServices) -> None:
     answer = call(services, "GET", "/tickets/tkt-20261125-000000000000")
     assert answer.headers["Cache-Control"] == "no-store"
     assert answer.headers["X-Content-Type-Options"] == "nosniff"
@@ -468,7 +479,7 @@ def test_json_responses_are_not_cached_or_sniffed_and_pages_cannot_be_framed(ser
     assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
 
 
-def test_errors_outside_the_approval_routes_are_json_even_for_a_browser(services):
+def test_errors_outside_the_approval_routes_are_json_even_for_a_browser(services: FakeServices) -> None:
     answer = call(services, "GET", "/tickets/nope", headers={"Accept": "text/html"})
     assert answer.error == (404, "ticket_not_found")
 
@@ -477,7 +488,7 @@ def bad_requests(token: str) -> list[dict[str, Any]]:
     """A refused request for every route that can change something, one per way of being wrong."""
     ticket = f"/tickets/{WAITING.ticket_id}"
     approval = f"/approvals/{WAITING.ticket_id}"
-    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    form: dict[str, str | list[str]] = {"Content-Type": "application/x-www-form-urlencoded"}
     return [
         event("POST", "/tickets", "{not json"),
         event("POST", "/tickets", {**VALID, "customer_email": "nope"}),
@@ -501,7 +512,7 @@ def bad_requests(token: str) -> list[dict[str, Any]]:
     ]
 
 
-def test_a_refused_request_changes_nothing(services, waiting):
+def test_a_refused_request_changes_nothing(services: FakeServices, waiting: str) -> None:
     before = world(services)
     for request in bad_requests(waiting):
         answer = send(services, request)
@@ -522,7 +533,7 @@ NOT_FOR_THE_API = {
 }
 
 
-def test_every_domain_error_is_mapped_to_http_or_deliberately_not():
+def test_every_domain_error_is_mapped_to_http_or_deliberately_not() -> None:
     raised = {
         cls
         for cls in vars(domain).values()
@@ -543,5 +554,7 @@ def test_every_domain_error_is_mapped_to_http_or_deliberately_not():
         (api_errors.PayloadTooLarge("x"), (413, "payload_too_large")),
     ],
 )
-def test_an_error_maps_to_its_own_status_and_code_before_its_parents(error, expected):
+def test_an_error_maps_to_its_own_status_and_code_before_its_parents(
+    error: Exception, expected: tuple[int, str]
+) -> None:
     assert api_errors.status_and_code(error) == expected

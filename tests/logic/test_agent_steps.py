@@ -33,7 +33,7 @@ def awaiting_approval_with(model: ScriptedModel) -> Checkpoint:
     return latest(services, TICKET)
 
 
-def test_the_checkpoint_records_the_model_answers_and_their_token_usage():
+def test_the_checkpoint_records_the_model_answers_and_their_token_usage() -> None:
     model = ScriptedModel(
         [
             tool_call("TriageAnswer", TRIAGE),
@@ -54,7 +54,7 @@ def test_the_checkpoint_records_the_model_answers_and_their_token_usage():
     assert (calls, requests, tokens) == (2, 3, 3 * USAGE["inputTokens"])
 
 
-def test_the_checkpoint_says_why_the_rules_and_the_catalog_answered():
+def test_the_checkpoint_says_why_the_rules_and_the_catalog_answered() -> None:
     model = ScriptedModel(
         [
             fail(RuntimeError("AccessDeniedException: not authorized to invoke the model")),

@@ -50,7 +50,9 @@ def link(services: FakeServices, checkpoint: Checkpoint, **changes: Any) -> str:
     return str(services.signer.issue(**{**claims, **changes}))
 
 
-def test_a_valid_link_sends_the_decision_for_the_checkpoints_plan_and_writes_no_checkpoint(services, waiting):
+def test_a_valid_link_sends_the_decision_for_the_checkpoints_plan_and_writes_no_checkpoint(
+    services: FakeServices, waiting: Checkpoint
+) -> None:
     writes = services.checkpoints.appends
     made = approvals.decide(services, TICKET.ticket_id, link(services, waiting), "approved", "ok")
     assert services.workflow.decisions == [("task-token-1", made)]
@@ -63,20 +65,22 @@ def test_a_valid_link_sends_the_decision_for_the_checkpoints_plan_and_writes_no_
     assert services.checkpoints.appends == writes
 
 
-def test_reviewing_shows_the_waiting_plan_and_decides_nothing(services, waiting):
+def test_reviewing_shows_the_waiting_plan_and_decides_nothing(services: FakeServices, waiting: Checkpoint) -> None:
     token = link(services, waiting)
     review = approvals.review(services, TICKET.ticket_id, token)
     assert (review.ticket, review.checkpoint, review.token) == (TICKET, waiting, token)
     assert services.workflow.decisions == []
 
 
-def test_a_signed_token_for_another_plan_is_refused(services, waiting):
+def test_a_signed_token_for_another_plan_is_refused(services: FakeServices, waiting: Checkpoint) -> None:
     with pytest.raises(ApprovalLinkInvalid):
         approvals.decide(services, TICKET.ticket_id, link(services, waiting, plan_hash="0" * 64), "approved")
     assert services.workflow.decisions == []
 
 
-def test_a_link_replaced_by_a_newer_request_is_gone_and_the_newer_one_decides(services, waiting):
+def test_a_link_replaced_by_a_newer_request_is_gone_and_the_newer_one_decides(
+    services: FakeServices, waiting: Checkpoint
+) -> None:
     old = link(services, waiting)
     request_approval_again(services, "task-token-2")
     with pytest.raises(ApprovalWindowClosed, match="newer approval request"):
@@ -86,7 +90,9 @@ def test_a_link_replaced_by_a_newer_request_is_gone_and_the_newer_one_decides(se
     assert [token for token, _ in services.workflow.decisions] == ["task-token-2"]
 
 
-def test_an_expired_link_is_refused_by_review_and_decide_and_sends_nothing(services, waiting):
+def test_an_expired_link_is_refused_by_review_and_decide_and_sends_nothing(
+    services: FakeServices, waiting: Checkpoint
+) -> None:
     expired = link(services, waiting, expires_at=datetime.now(UTC) - timedelta(seconds=1))
     with pytest.raises(ApprovalLinkExpired):
         approvals.review(services, TICKET.ticket_id, expired)
@@ -95,21 +101,21 @@ def test_an_expired_link_is_refused_by_review_and_decide_and_sends_nothing(servi
     assert services.workflow.decisions == []
 
 
-def test_a_link_for_a_workflow_that_stopped_is_closed(services, waiting):
+def test_a_link_for_a_workflow_that_stopped_is_closed(services: FakeServices, waiting: Checkpoint) -> None:
     services.workflow.stop(TICKET.ticket_id, "ABORTED")
     with pytest.raises(ApprovalWindowClosed, match="no longer waiting"):
         approvals.decide(services, TICKET.ticket_id, link(services, waiting), "approved")
     assert services.workflow.decisions == []
 
 
-def test_after_the_request_expired_the_link_says_so(services, waiting):
+def test_after_the_request_expired_the_link_says_so(services: FakeServices, waiting: Checkpoint) -> None:
     workflow_tasks.close_ticket(services, task(CloseTask, outcome="EXPIRED"))
     with pytest.raises(ApprovalExpired, match="expired before anyone decided"):
         approvals.decide(services, TICKET.ticket_id, link(services, waiting), "approved")
     assert services.workflow.decisions == []
 
 
-def test_a_decided_ticket_says_when_and_by_whom(services, waiting):
+def test_a_decided_ticket_says_when_and_by_whom(services: FakeServices, waiting: Checkpoint) -> None:
     rejected = decision(waiting, "rejected", decided_at=datetime(2026, 11, 25, 10, 0, tzinfo=UTC))
     workflow_tasks.close_ticket(services, task(CloseTask, outcome="REJECTED", decision=rejected))
     with pytest.raises(AlreadyDecided, match="already rejected at 2026-11-25 10:00:00 UTC by approver@example.com"):
@@ -118,8 +124,8 @@ def test_a_decided_ticket_says_when_and_by_whom(services, waiting):
 
 
 def test_the_click_that_lost_the_race_names_the_winners_decision_once_the_next_step_records_it(
-    services, waiting, monkeypatch
-):
+    services: FakeServices, waiting: Checkpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
     token = link(services, waiting)
     won = approvals.decide(services, TICKET.ticket_id, token, "approved")
 
@@ -135,8 +141,8 @@ def test_the_click_that_lost_the_race_names_the_winners_decision_once_the_next_s
 
 
 def test_a_closed_task_with_no_decision_recorded_yet_is_already_decided_after_a_short_wait(
-    services, waiting, monkeypatch
-):
+    services: FakeServices, waiting: Checkpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pauses: list[float] = []
     monkeypatch.setattr(approvals, "time", SimpleNamespace(sleep=pauses.append))
     services.workflow.closed_tokens.add("task-token-1")  # another click's result was accepted first
@@ -146,7 +152,9 @@ def test_a_closed_task_with_no_decision_recorded_yet_is_already_decided_after_a_
     assert latest(services) == waiting and services.workflow.decisions == []
 
 
-def test_a_closed_task_whose_run_stopped_meanwhile_is_closed_not_decided(services, waiting, monkeypatch):
+def test_a_closed_task_whose_run_stopped_meanwhile_is_closed_not_decided(
+    services: FakeServices, waiting: Checkpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(
         approvals, "time", SimpleNamespace(sleep=lambda _: services.workflow.stop(TICKET.ticket_id, "ABORTED"))
     )
@@ -155,7 +163,7 @@ def test_a_closed_task_whose_run_stopped_meanwhile_is_closed_not_decided(service
         approvals.decide(services, TICKET.ticket_id, link(services, waiting), "approved")
 
 
-def test_a_closed_task_past_the_wait_deadline_is_expired_not_already_decided(monkeypatch):
+def test_a_closed_task_past_the_wait_deadline_is_expired_not_already_decided(monkeypatch: pytest.MonkeyPatch) -> None:
     # Step Functions says TaskTimedOut to a late click and to the loser of a race alike; the deadline tells them apart.
     services = FakeServices(settings=fake_settings(APPROVAL_TIMEOUT_SECONDS=60))
     waiting = await_approval(services)

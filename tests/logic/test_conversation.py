@@ -35,7 +35,7 @@ def stored(services: FakeServices) -> list[tuple[str, str]]:
     return [(t.role, t.text) for t in services.conversation.turns(TICKET.ticket_id, TICKET.customer_id)]
 
 
-def test_a_message_and_its_reply_are_kept_as_the_tickets_turns(services):
+def test_a_message_and_its_reply_are_kept_as_the_tickets_turns(services: FakeServices) -> None:
     answered = conversation.post_message(services, TICKET.ticket_id, RECOVERY_QUESTION)
     assert (answered.ticket_id, answered.source) == (TICKET.ticket_id, "template")
     assert "no model" in answered.fallback_reason
@@ -43,7 +43,7 @@ def test_a_message_and_its_reply_are_kept_as_the_tickets_turns(services):
     assert answered.reply.role == "ASSISTANT"
 
 
-def test_the_recovery_question_is_answered_with_the_issue_the_state_and_what_is_next(services):
+def test_the_recovery_question_is_answered_with_the_issue_the_state_and_what_is_next(services: FakeServices) -> None:
     answered = conversation.post_message(services, TICKET.ticket_id, RECOVERY_QUESTION)
     assert answered.state == "RECEIVED"
     assert TICKET.description in answered.reply.text
@@ -51,7 +51,7 @@ def test_the_recovery_question_is_answered_with_the_issue_the_state_and_what_is_
     assert "What happens next: The workflow analyses the issue" in answered.reply.text
 
 
-def test_after_the_workflow_ended_a_fresh_reply_still_knows_the_issue_and_the_outcome(services):
+def test_after_the_workflow_ended_a_fresh_reply_still_knows_the_issue_and_the_outcome(services: FakeServices) -> None:
     waiting = await_approval(services, TICKET, start=False)
     rejected = decision(waiting, "rejected")
     workflow_tasks.close_ticket(services, task(CloseTask, TICKET, outcome="REJECTED", decision=rejected))
@@ -62,7 +62,7 @@ def test_after_the_workflow_ended_a_fresh_reply_still_knows_the_issue_and_the_ou
     assert "rejected" in answered.reply.text and "What happens next: The workflow has ended." in answered.reply.text
 
 
-def test_the_conversation_lists_every_turn_in_order(services):
+def test_the_conversation_lists_every_turn_in_order(services: FakeServices) -> None:
     for said in ("Hello?", RECOVERY_QUESTION, "Thanks."):
         conversation.post_message(services, TICKET.ticket_id, said)
     ticket_id, turns = conversation.conversation(services, TICKET.ticket_id)
@@ -72,7 +72,7 @@ def test_the_conversation_lists_every_turn_in_order(services):
     assert [t.at for t in turns] == sorted(t.at for t in turns)
 
 
-def test_the_model_hears_the_earlier_turns_once_and_the_new_message_as_the_question():
+def test_the_model_hears_the_earlier_turns_once_and_the_new_message_as_the_question() -> None:
     model = ScriptedModel([text("First answer."), text("Second answer.")])
     services = FakeServices(language_model=model)
     services.workflow.start(TICKET)
@@ -84,7 +84,7 @@ def test_the_model_hears_the_earlier_turns_once_and_the_new_message_as_the_quest
     assert stored(services)[-2:] == [("USER", "Is it fixed?"), ("ASSISTANT", "Second answer.")]
 
 
-def test_messages_to_an_unknown_or_malformed_ticket_are_not_found_and_store_nothing(services):
+def test_messages_to_an_unknown_or_malformed_ticket_are_not_found_and_store_nothing(services: FakeServices) -> None:
     for ticket_id in ("tkt-20261125-000000000000", "not-a-ticket"):
         with pytest.raises(TicketNotFound):
             conversation.post_message(services, ticket_id, "hi")

@@ -11,7 +11,7 @@ import pytest
 
 from tests.fakes import FakeServices, FakeWorkflow
 from ticketing.domain.errors import ResumeRefused, TicketNotFound
-from ticketing.domain.models import TicketState, WorkflowRun
+from ticketing.domain.models import Ticket, TicketState, WorkflowRun
 from ticketing.domain.task_payloads import CloseTask, ExecuteTask
 from ticketing.logic import resume, workflow_tasks
 
@@ -23,21 +23,21 @@ def services() -> FakeServices:
     return FakeServices()
 
 
-def test_an_unknown_or_malformed_ticket_id_is_not_found(services):
+def test_an_unknown_or_malformed_ticket_id_is_not_found(services: FakeServices) -> None:
     for ticket_id in ("tkt-20261125-000000000000", "../etc", ""):
         with pytest.raises(TicketNotFound):
             resume.resume_ticket(services, ticket_id)
     assert services.workflow.runs_by_name == {}
 
 
-def test_a_ticket_whose_workflow_still_runs_is_not_resumed(services):
+def test_a_ticket_whose_workflow_still_runs_is_not_resumed(services: FakeServices) -> None:
     await_approval(services)
     with pytest.raises(ResumeRefused, match="still running"):
         resume.resume_ticket(services, TICKET.ticket_id)
     assert list(services.workflow.runs_by_name) == [TICKET.ticket_id]
 
 
-def test_a_completed_ticket_is_not_resumed(services):
+def test_a_completed_ticket_is_not_resumed(services: FakeServices) -> None:
     waiting = await_approval(services)
     workflow_tasks.execute_plan(services, task(ExecuteTask, decision=decision(waiting)))
     services.workflow.stop(TICKET.ticket_id)
@@ -46,7 +46,9 @@ def test_a_completed_ticket_is_not_resumed(services):
     assert list(services.workflow.runs_by_name) == [TICKET.ticket_id]
 
 
-def test_resuming_an_expired_ticket_starts_the_next_run_at_the_approval_with_the_plan_and_no_decision(services):
+def test_resuming_an_expired_ticket_starts_the_next_run_at_the_approval_with_the_plan_and_no_decision(
+    services: FakeServices,
+) -> None:
     await_approval(services)
     workflow_tasks.close_ticket(services, task(CloseTask, outcome="EXPIRED"))
     services.workflow.stop(TICKET.ticket_id)
@@ -72,7 +74,7 @@ def test_resuming_an_expired_ticket_starts_the_next_run_at_the_approval_with_the
     assert services.checkpoints.appends == writes  # the resumed run's first step writes, not the resume
 
 
-def test_each_resume_of_a_ticket_is_the_next_run_after_its_newest(services):
+def test_each_resume_of_a_ticket_is_the_next_run_after_its_newest(services: FakeServices) -> None:
     services.workflow.start(TICKET)
     services.workflow.stop(TICKET.ticket_id, "ABORTED")
     assert resume.resume_ticket(services, TICKET.ticket_id).execution == f"{TICKET.ticket_id}-r1"
@@ -83,13 +85,13 @@ def test_each_resume_of_a_ticket_is_the_next_run_after_its_newest(services):
     assert previous == f"{TICKET.ticket_id}-r1"
 
 
-def test_two_resumes_at_once_start_one_run(services):
+def test_two_resumes_at_once_start_one_run(services: FakeServices) -> None:
     class RacedWorkflow(FakeWorkflow):
         """Another resume starts the next run between this one's read and its start."""
 
         raced = False
 
-        def runs(self, ticket_id: str) -> tuple[object, list[WorkflowRun]]:
+        def runs(self, ticket_id: str) -> tuple[Ticket, list[WorkflowRun]]:
             seen = super().runs(ticket_id)
             if not self.raced:
                 self.raced = True
@@ -104,7 +106,7 @@ def test_two_resumes_at_once_start_one_run(services):
     assert sorted(services.workflow.runs_by_name) == [TICKET.ticket_id, f"{TICKET.ticket_id}-r1"]
 
 
-def test_execute_resumed_after_a_failure_continues_under_the_recorded_approval(services):
+def test_execute_resumed_after_a_failure_continues_under_the_recorded_approval(services: FakeServices) -> None:
     waiting = await_approval(services)
     approved = decision(waiting)
     error = {"Error": "RuntimeError", "Cause": "boom"}

@@ -27,13 +27,13 @@ def services() -> FakeServices:
     return FakeServices()
 
 
-def test_analyze_checkpoints_analyzing_and_returns_the_analysis(services):
+def test_analyze_checkpoints_analyzing_and_returns_the_analysis(services: FakeServices) -> None:
     analysis = workflow_tasks.analyze(services, task(AnalyzeTask))
     assert (analysis.category.value, analysis.source) == ("network", "rules")
     assert [c.state for c in history(services)] == [TicketState.ANALYZING]
 
 
-def test_without_a_model_the_analysis_is_the_rules_analysis_and_says_why(services):
+def test_without_a_model_the_analysis_is_the_rules_analysis_and_says_why(services: FakeServices) -> None:
     answered = workflow_tasks.analyze(services, task(AnalyzeTask)).model_dump(mode="json")
     provenance = answered.pop("provenance")
     expected = analyze_ticket(TICKET).model_dump(mode="json")
@@ -43,7 +43,7 @@ def test_without_a_model_the_analysis_is_the_rules_analysis_and_says_why(service
     assert "no model is configured" in provenance["fallback_reason"]
 
 
-def test_find_resolution_checkpoints_the_analysis_and_returns_catalog_steps(services):
+def test_find_resolution_checkpoints_the_analysis_and_returns_catalog_steps(services: FakeServices) -> None:
     analysis = workflow_tasks.analyze(services, task(AnalyzeTask))
     plan = workflow_tasks.find_resolution(services, task(FindResolutionTask, analysis=analysis))
     assert [s.action_id for s in plan.steps][:2] == ["network.check-connection-status", "network.restart-router"]
@@ -51,7 +51,7 @@ def test_find_resolution_checkpoints_the_analysis_and_returns_catalog_steps(serv
     assert latest(services).data.analysis == analysis
 
 
-def test_request_approval_saves_the_token_and_emails_a_signed_link(services):
+def test_request_approval_saves_the_token_and_emails_a_signed_link(services: FakeServices) -> None:
     waiting = await_approval(services, task_token="task-token-1")
     assert waiting.state is TicketState.AWAITING_APPROVAL
     assert waiting.data.approval is not None and waiting.data.approval.task_token == "task-token-1"
@@ -68,19 +68,19 @@ def test_request_approval_saves_the_token_and_emails_a_signed_link(services):
     assert (claims.checkpoint_hash, claims.plan_hash) == (waiting.content_hash, waiting.data.plan_hash)
 
 
-def test_request_approval_answers_with_the_message_and_the_checkpoint_it_links_to(services):
+def test_request_approval_answers_with_the_message_and_the_checkpoint_it_links_to(services: FakeServices) -> None:
     await_approval(services)
     sent = request_approval_again(services, "task-token-2")
     assert sent == {"message_id": "msg-2", "checkpoint_hash": latest(services).content_hash}
 
 
-def test_request_approval_retried_with_the_same_token_writes_one_checkpoint(services):
+def test_request_approval_retried_with_the_same_token_writes_one_checkpoint(services: FakeServices) -> None:
     await_approval(services, task_token="task-token-1")
     request_approval_again(services, "task-token-1")
     assert [c.state for c in history(services)].count(TicketState.AWAITING_APPROVAL) == 1
 
 
-def test_execute_runs_exactly_the_approved_plan_and_completes(services):
+def test_execute_runs_exactly_the_approved_plan_and_completes(services: FakeServices) -> None:
     waiting = await_approval(services)
     assert waiting.data.plan is not None
     report = workflow_tasks.execute_plan(services, task(ExecuteTask, decision=decision(waiting)))
@@ -95,7 +95,7 @@ def test_execute_runs_exactly_the_approved_plan_and_completes(services):
     assert [e.kind for e in services.mailer.sent] == ["approval-request", "completed"]
 
 
-def test_execute_refuses_a_plan_other_than_the_approved_one():
+def test_execute_refuses_a_plan_other_than_the_approved_one() -> None:
     ran = RecordingExecutor()
     services = FakeServices(executor=ran)
     waiting = await_approval(services)
@@ -104,7 +104,7 @@ def test_execute_refuses_a_plan_other_than_the_approved_one():
     assert latest(services) == waiting and ran.calls == []
 
 
-def test_execute_refuses_a_rejection():
+def test_execute_refuses_a_rejection() -> None:
     ran = RecordingExecutor()
     services = FakeServices(executor=ran)
     waiting = await_approval(services)
@@ -113,7 +113,7 @@ def test_execute_refuses_a_rejection():
     assert latest(services) == waiting and ran.calls == []
 
 
-def test_execute_retried_after_a_failed_step_skips_what_already_succeeded():
+def test_execute_retried_after_a_failed_step_skips_what_already_succeeded() -> None:
     executor = RecordingExecutor(fail_once="network.reset-adapter")
     services = FakeServices(executor=executor)
     waiting = await_approval(services)
@@ -132,7 +132,7 @@ def test_execute_retried_after_a_failed_step_skips_what_already_succeeded():
     assert latest(services).state is TicketState.COMPLETED
 
 
-def test_execute_retried_after_completing_runs_nothing_and_tells_nobody_again():
+def test_execute_retried_after_completing_runs_nothing_and_tells_nobody_again() -> None:
     executor = RecordingExecutor()
     services = FakeServices(executor=executor)
     waiting = await_approval(services)
@@ -146,7 +146,7 @@ def test_execute_retried_after_completing_runs_nothing_and_tells_nobody_again():
     )
 
 
-def test_close_as_rejected_records_the_decision_and_tells_the_customer(services):
+def test_close_as_rejected_records_the_decision_and_tells_the_customer(services: FakeServices) -> None:
     waiting = await_approval(services)
     rejected = decision(waiting, "rejected")
     report = workflow_tasks.close_ticket(services, task(CloseTask, outcome="REJECTED", decision=rejected))
@@ -155,7 +155,7 @@ def test_close_as_rejected_records_the_decision_and_tells_the_customer(services)
     assert (services.mailer.sent[-1].kind, services.mailer.sent[-1].to) == ("rejected", ("jo@example.com",))
 
 
-def test_close_as_expired_tells_the_customer_nothing_ran_and_escalates(services):
+def test_close_as_expired_tells_the_customer_nothing_ran_and_escalates(services: FakeServices) -> None:
     await_approval(services)
     report = workflow_tasks.close_ticket(
         services, task(CloseTask, outcome="EXPIRED", error={"Error": "States.Timeout"})
@@ -168,7 +168,7 @@ def test_close_as_expired_tells_the_customer_nothing_ran_and_escalates(services)
     ]
 
 
-def test_handle_failure_records_where_and_why_even_without_earlier_checkpoints(services):
+def test_handle_failure_records_where_and_why_even_without_earlier_checkpoints(services: FakeServices) -> None:
     error = {"Error": "Boom", "Cause": '{"errorMessage": "x"}'}
     report = workflow_tasks.close_ticket(services, task(CloseTask, outcome="FAILED", error=error))
     assert report.notified == ["ops@example.com"]
@@ -177,7 +177,7 @@ def test_handle_failure_records_where_and_why_even_without_earlier_checkpoints(s
     assert (only.data.failure.error, only.data.failure.failed_in) == ("Boom", None)
 
 
-def test_a_failure_after_the_decision_keeps_the_decision_and_the_cause_for_operators(services):
+def test_a_failure_after_the_decision_keeps_the_decision_and_the_cause_for_operators(services: FakeServices) -> None:
     waiting = await_approval(services)
     made = decision(waiting)
     error = {"Error": "ValueError", "Cause": "arn:aws:iam::123:role/x is not authorized"}
@@ -190,7 +190,7 @@ def test_a_failure_after_the_decision_keeps_the_decision_and_the_cause_for_opera
     assert services.mailer.sent[-1].kind == "failed" and services.mailer.sent[-1].to == ("ops@example.com",)
 
 
-def test_a_malformed_payload_is_refused_before_any_step_runs():
+def test_a_malformed_payload_is_refused_before_any_step_runs() -> None:
     with pytest.raises(ValidationError):
         AnalyzeTask.model_validate({"ticket": {"ticket_id": "nope"}})
     with pytest.raises(ValidationError):
