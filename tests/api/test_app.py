@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import make_ticket
 from tests.fakes import FakeLambdaContext, FakeServices, FakeWorkflow
-from tests.logic.journey import await_approval, decision, latest, task
+from tests.journey import await_approval, decision, latest, task
 from ticketing.api import errors as api_errors
 from ticketing.api.app import app
 from ticketing.domain import errors as domain

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from tests.conftest import make_ticket
 from tests.fakes import FakeServices
+from tests.journey import await_approval, latest
 from tests.scripted_model import USAGE, ScriptedModel, fail, tool_call
 from ticketing.domain.checkpoint import Checkpoint
 from ticketing.domain.models import TicketState
-
-from .journey import await_approval, latest
 
 TICKET = make_ticket("The VPN disconnects every time I join a video call.")
 TRIAGE = {

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.fakes import FakeServices, fake_settings
+from tests.journey import TICKET, await_approval, decision, latest, request_approval_again, task
 from ticketing.domain.checkpoint import Checkpoint
 from ticketing.domain.errors import (
     AlreadyDecided,
@@ -24,8 +25,6 @@ from ticketing.domain.errors import (
 from ticketing.domain.models import TicketState
 from ticketing.domain.task_payloads import CloseTask, ExecuteTask
 from ticketing.logic import approvals, workflow_tasks
-
-from .journey import TICKET, await_approval, decision, latest, request_approval_again, task
 
 
 @pytest.fixture

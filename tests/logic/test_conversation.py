@@ -13,12 +13,11 @@ import pytest
 
 from tests.conftest import make_ticket
 from tests.fakes import FakeServices
+from tests.journey import await_approval, decision, task
 from tests.scripted_model import ScriptedModel, text
 from ticketing.domain.errors import TicketNotFound
 from ticketing.domain.task_payloads import CloseTask
 from ticketing.logic import conversation, workflow_tasks
-
-from .journey import await_approval, decision, task
 
 TICKET = make_ticket("My wifi keeps dropping every few minutes.", customer_id="cust-42")
 RECOVERY_QUESTION = "What was the issue we were working on?"

@@ -10,12 +10,11 @@ from __future__ import annotations
 import pytest
 
 from tests.fakes import FakeServices, FakeWorkflow
+from tests.journey import TICKET, await_approval, decision, history, latest, task
 from ticketing.domain.errors import ResumeRefused, TicketNotFound
 from ticketing.domain.models import Ticket, TicketState, WorkflowRun
 from ticketing.domain.task_payloads import CloseTask, ExecuteTask
 from ticketing.logic import resume, workflow_tasks
-
-from .journey import TICKET, await_approval, decision, history, latest, task
 
 
 @pytest.fixture

@@ -13,13 +13,12 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.fakes import FakeServices
+from tests.journey import task
 from ticketing.domain.errors import IdempotencyKeyReused, TicketNotFound, WorkflowUnavailable
 from ticketing.domain.models import TICKET_ID_PATTERN, NewTicket, Ticket, TicketState
 from ticketing.domain.task_payloads import AnalyzeTask, CloseTask
 from ticketing.logic import resume, tickets, workflow_tasks
 from ticketing.logic.checkpoints import record_checkpoint
-
-from .journey import task
 
 REQUEST = NewTicket(customer_id="cust-42", customer_email="jo@example.com", description="My wifi keeps dropping.")
 

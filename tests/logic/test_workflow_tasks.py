@@ -10,14 +10,13 @@ import pytest
 from pydantic import ValidationError
 
 from tests.fakes import FakeServices
+from tests.journey import TICKET, await_approval, decision, history, latest, request_approval_again, task
 from ticketing.domain.catalog import load_catalog
 from ticketing.domain.errors import PlanNotApproved, ResolutionStepFailed
 from ticketing.domain.models import ResolutionStep, StepResult, Ticket, TicketState
 from ticketing.domain.task_payloads import AnalyzeTask, CloseTask, ExecuteTask, FindResolutionTask
 from ticketing.domain.triage import analyze_ticket
 from ticketing.logic import workflow_tasks
-
-from .journey import TICKET, await_approval, decision, history, latest, request_approval_again, task
 
 LINK = re.compile(r"https://api\.example\.com/prod/approvals/([^?\s]+)\?token=([^\s'\"<&]+)")
 
