@@ -99,9 +99,13 @@ class FakeWorkflow:
         found = [first]
         while found[-1].status != "RUNNING" and f"{ticket_id}-r{len(found)}" in self.runs_by_name:
             found.append(self.runs_by_name[f"{ticket_id}-r{len(found)}"])
+        # Validated, so a test that stops a run with a status Step Functions does not know fails here.
         runs = [
-            WorkflowRun(name=r.name, status=r.status, started_at=r.started_at, stopped_at=r.stopped_at) for r in found
-        ]  # type: ignore[arg-type]
+            WorkflowRun.model_validate(
+                {"name": r.name, "status": r.status, "started_at": r.started_at, "stopped_at": r.stopped_at}
+            )
+            for r in found
+        ]
         return Ticket.model_validate(first.input["ticket"]), runs
 
     def submission(self, ticket_id: str) -> tuple[Ticket, str | None] | None:

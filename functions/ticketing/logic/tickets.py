@@ -118,9 +118,15 @@ def ticket_state(latest: Checkpoint | None, newest_run: WorkflowRun) -> str:
     timed out, or failed while closing) and no final checkpoint says why.
     """
     if newest_run.running:
-        if latest is not None and latest.state.is_final:
+        # A run that wrote the final checkpoint itself is closing (sending notices, retrying), not resuming.
+        if latest is not None and latest.state.is_final and not _written_by(latest, newest_run):
             return "RESUMING"
         return latest.state.value if latest else "RECEIVED"
     if latest is not None and latest.state.is_final:
         return latest.state.value
     return f"WORKFLOW_{newest_run.status}"
+
+
+def _written_by(checkpoint: Checkpoint, run: WorkflowRun) -> bool:
+    """Whether one of `run`'s steps wrote `checkpoint` (`WorkflowTask.checkpoint_key` starts with the run's name)."""
+    return checkpoint.step_key.split("/", 1)[0] == run.name
