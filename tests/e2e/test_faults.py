@@ -93,8 +93,8 @@ def tally_and_check_nothing_was_lost(runtime: LocalRuntime, faults: Faults) -> N
 @pytest.fixture
 def executor(stack: LocalRuntime, faults: Faults, monkeypatch: pytest.MonkeyPatch) -> Iterator[RecordingExecutor]:
     recording = RecordingExecutor()
-    monkeypatch.setitem(EXECUTORS, "recording", lambda: recording)
-    monkeypatch.setenv("RESOLUTION_EXECUTOR", "recording")
+    # The stack's functions read RESOLUTION_EXECUTOR at start (simulated); the recording one stands in for it.
+    monkeypatch.setitem(EXECUTORS, "simulated", lambda: recording)
     yield recording
     faults.clear()
 
