@@ -66,6 +66,12 @@ def test_only_the_functions_that_run_a_model_carry_strands(assets):
         assert carries == (module in MODEL_FUNCTIONS), module
 
 
+def test_only_the_agent_asset_carries_the_agentcore_sdk(assets):
+    # The API keeps conversation turns through it; the lean functions stay on raw boto3 (README).
+    for module, directory in assets.items():
+        assert (directory / "bedrock_agentcore").is_dir() == (module in MODEL_FUNCTIONS), module
+
+
 def test_functions_share_two_assets_and_each_zip_fits_lambda(assets):
     assert len({directory.name for directory in assets.values()}) == 2
     ARTIFACTS.mkdir(exist_ok=True)

@@ -1,10 +1,16 @@
-"""Functions that never call a model never load Strands (it costs ~1 s of cold start)."""
+"""Handlers load the heavy SDKs only when they use them.
+
+Strands costs ~1 s of cold start and loads only once a model is configured; the
+bedrock-agentcore SDK costs ~0.2 s and loads only when a conversation is read or written.
+"""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -14,11 +20,11 @@ from ticketing.handlers import analyze, api, close_ticket, execute, find_resolut
 from ticketing.settings import Settings
 from ticketing.wiring import Services
 assert Services(Settings.from_env({"MEMORY_ID": "m", "MODEL_ID": "none"})).language_model is None
-print(sorted(m for m in sys.modules if m == "strands" or m.startswith("strands.")))
+print(sorted(m for m in sys.modules if m.split(".")[0] in {"strands", "bedrock_agentcore"}))
 """
 
 
-def test_no_handler_imports_strands_until_a_model_is_configured():
+def test_no_handler_imports_strands_or_the_agentcore_sdk_at_start():
     # A fresh interpreter: other tests import strands into this one.
     done = subprocess.run(
         [sys.executable, "-c", PROBE],
@@ -32,9 +38,10 @@ def test_no_handler_imports_strands_until_a_model_is_configured():
     assert done.stdout.strip() == "[]"
 
 
-def test_the_probe_would_see_strands_if_it_were_imported():
+@pytest.mark.parametrize("package", ["strands", "bedrock_agentcore.memory"])
+def test_the_probe_would_see_the_sdk_if_it_were_imported(package):
     done = subprocess.run(
-        [sys.executable, "-c", PROBE.replace("import sys\n", "import sys\nimport strands\n", 1)],
+        [sys.executable, "-c", PROBE.replace("import sys\n", f"import sys\nimport {package}\n", 1)],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -42,4 +49,4 @@ def test_the_probe_would_see_strands_if_it_were_imported():
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    assert "'strands'" in done.stdout
+    assert f"'{package}'" in done.stdout
