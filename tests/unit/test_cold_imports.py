@@ -6,16 +6,26 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ticketing.contract import Env
+
 ROOT = Path(__file__).resolve().parents[2]
 
 PROBE = """
 import sys
-from ticketing.handlers import analyze, api, close_ticket, execute, find_resolution, request_approval
-from ticketing.settings import Settings
-from ticketing.wiring import Services
-assert Services(Settings.from_env({"MEMORY_ID": "m", "MODEL_ID": "none"})).language_model is None
+from ticketing.handlers import analyze, api, approval_monitor, close_ticket, execute, find_resolution, request_approval
+from ticketing.bootstrap import AwsServices
+assert AwsServices(api.SETTINGS).language_model is None
 print(sorted(m for m in sys.modules if m == "strands" or m.startswith("strands.")))
 """
+# What the stack sets (every handler checks its names at import), with no model.
+ENV = {
+    "PYTHONPATH": str(ROOT / "functions"),
+    "PATH": "/usr/bin:/bin",
+    **{name.value: "x" for name in Env},
+    "MODEL_ID": "none",
+    "APPROVAL_LINK_TTL_SECONDS": "3600",
+    "APPROVAL_TIMEOUT_SECONDS": "3600",
+}
 
 
 def test_no_handler_imports_strands_until_a_model_is_configured():
@@ -25,7 +35,7 @@ def test_no_handler_imports_strands_until_a_model_is_configured():
         capture_output=True,
         text=True,
         cwd=ROOT,
-        env={"PYTHONPATH": str(ROOT / "functions"), "MODEL_ID": "none", "PATH": "/usr/bin:/bin"},
+        env=ENV,
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
@@ -38,7 +48,7 @@ def test_the_probe_would_see_strands_if_it_were_imported():
         capture_output=True,
         text=True,
         cwd=ROOT,
-        env={"PYTHONPATH": str(ROOT / "functions"), "PATH": "/usr/bin:/bin"},
+        env=ENV,
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
