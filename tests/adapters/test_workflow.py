@@ -187,3 +187,24 @@ def test_an_invalid_execution_arn_is_an_unknown_ticket(sfn):
         stub.add_client_error("describe_execution", service_error_code="InvalidArn", http_status_code=400)
         with pytest.raises(TicketNotFound):
             StepFunctionsWorkflow(sfn, ARN).runs("tkt-20261125-000000000000")
+
+
+@pytest.mark.parametrize(("code", "status"), [("ThrottlingException", 400), ("ServiceUnavailable", 503)])
+def test_any_other_refusal_of_a_decision_is_the_workflow_being_unavailable(sfn, code, status):
+    # The API answers 503 "try again", not 500: the decision was not recorded and the link still works.
+    with Stubber(sfn) as stub:
+        stub.add_client_error("send_task_success", service_error_code=code, http_status_code=status)
+        with pytest.raises(WorkflowUnavailable):
+            StepFunctionsWorkflow(sfn, ARN).send_decision("token-1", DECISION)
+
+
+@pytest.mark.parametrize(("code", "status"), [("ThrottlingException", 400), ("ServiceUnavailable", 503)])
+def test_a_ticket_that_cannot_be_looked_up_now_is_the_workflow_being_unavailable(sfn, code, status):
+    workflow = StepFunctionsWorkflow(sfn, ARN)
+    with Stubber(sfn) as stub:
+        stub.add_client_error("describe_execution", service_error_code=code, http_status_code=status)
+        stub.add_client_error("describe_execution", service_error_code=code, http_status_code=status)
+        with pytest.raises(WorkflowUnavailable):
+            workflow.runs(TICKET.ticket_id)
+        with pytest.raises(WorkflowUnavailable):
+            workflow.submission(TICKET.ticket_id)
