@@ -12,12 +12,14 @@ import importlib
 import json
 import os
 import secrets
+import sys
 import threading
 import time
 import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 import boto3
@@ -213,9 +215,17 @@ class LocalRuntime:
         environment.update(POWERTOOLS_METRICS_DISABLED="true", POWERTOOLS_LOG_LEVEL="WARNING")
         self.environment = environment
         self._set_env(environment)
+        # A handler reads its settings at import, as Lambda's init does; a module a previous
+        # runtime in this process imported holds that runtime's resources, so import it again.
+        loaded: dict[str, ModuleType] = {}
         for spec in self._specs.values():
             module_name, attribute = spec.handler.rsplit(".", 1)
-            self._handlers[spec.logical_id] = getattr(importlib.import_module(module_name), attribute)
+            if module_name not in loaded:
+                module = sys.modules.get(module_name)
+                loaded[module_name] = (
+                    importlib.reload(module) if module is not None else importlib.import_module(module_name)
+                )
+            self._handlers[spec.logical_id] = getattr(loaded[module_name], attribute)
 
     def replace_handler(self, name: str, handler: Handler) -> None:
         """Run `handler` for the function `name` (benchmarks and fault injection)."""
