@@ -12,8 +12,7 @@ from pydantic import ValidationError
 from infra.components.api import ROUTES, json_schema
 from local_runtime.synth import synthesize
 from local_runtime.template import only_resource, resources_of_type
-from ticketing.domain.conversation import CustomerMessage
-from ticketing.domain.models import TicketRequest
+from ticketing.api.contract import MessageBody, TicketBody
 
 pytestmark = pytest.mark.slow
 
@@ -59,9 +58,9 @@ def test_api_gateway_validates_the_ticket_body_and_the_link_token(template):
     models = {
         m["Properties"]["Name"]: m["Properties"] for m in resources_of_type(template, "AWS::ApiGateway::Model").values()
     }
-    assert set(models) == {"TicketRequest", "CustomerMessage"}
-    assert models["CustomerMessage"]["Schema"]["properties"]["text"]["maxLength"] == 2000
-    schema = models["TicketRequest"]["Schema"]
+    assert set(models) == {"TicketBody", "MessageBody"}
+    assert models["MessageBody"]["Schema"]["properties"]["text"]["maxLength"] == 2000
+    schema = models["TicketBody"]["Schema"]
     assert schema["required"] == ["customer_id", "customer_email", "description"]
     assert schema["additionalProperties"] is False
     assert schema["properties"]["description"]["maxLength"] == 5000
@@ -69,9 +68,9 @@ def test_api_gateway_validates_the_ticket_body_and_the_link_token(template):
 
 
 def test_the_gateway_model_follows_the_pydantic_model():
-    schema = json_schema(TicketRequest.model_json_schema())
+    schema = json_schema(TicketBody.model_json_schema())
     assert schema.required == ["customer_id", "customer_email", "description"]
-    assert schema.properties is not None and set(schema.properties) == set(TicketRequest.model_fields)
+    assert schema.properties is not None and set(schema.properties) == set(TicketBody.model_fields)
 
 
 def test_a_schema_the_gateway_cannot_express_is_refused():
@@ -183,7 +182,7 @@ MESSAGE_BODIES = [{"text": "Where are we?"}, {"text": "x" * 2000}, {"text": "x" 
 
 
 @pytest.mark.parametrize(
-    ("model", "body"), [(TicketRequest, b) for b in TICKET_BODIES] + [(CustomerMessage, b) for b in MESSAGE_BODIES]
+    ("model", "body"), [(TicketBody, b) for b in TICKET_BODIES] + [(MessageBody, b) for b in MESSAGE_BODIES]
 )
 def test_api_gateway_and_the_function_agree_on_which_bodies_are_valid(template, model, body):
     """API Gateway's draft-04 model never refuses a body the function accepts (it would be unreachable)."""

@@ -86,15 +86,15 @@ def test_each_bedrock_request_has_bounded_time_and_retries(captured):
 
 
 def test_one_model_per_process_is_shared_by_every_services_instance(monkeypatch):
+    from ticketing.bootstrap import AwsServices
     from ticketing.settings import Settings
-    from ticketing.wiring import Services
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     bedrock_model.cache_clear()
     settings = Settings.from_env({"MEMORY_ID": "m", "MODEL_ID": MODEL_ID})
     try:
-        first, second = Services(settings).language_model, Services(settings).language_model
+        first, second = AwsServices(settings).language_model, AwsServices(settings).language_model
         assert first is second and first.config["model_id"] == MODEL_ID
     finally:
         bedrock_model.cache_clear()

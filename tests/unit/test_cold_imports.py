@@ -12,16 +12,26 @@ from pathlib import Path
 
 import pytest
 
+from ticketing.contract import Env
+
 ROOT = Path(__file__).resolve().parents[2]
 
 PROBE = """
 import sys
-from ticketing.handlers import analyze, api, close_ticket, execute, find_resolution, request_approval
-from ticketing.settings import Settings
-from ticketing.wiring import Services
-assert Services(Settings.from_env({"MEMORY_ID": "m", "MODEL_ID": "none"})).language_model is None
+from ticketing.handlers import analyze, api, approval_monitor, close_ticket, execute, find_resolution, request_approval
+from ticketing.bootstrap import AwsServices
+assert AwsServices(api.SETTINGS).language_model is None
 print(sorted(m for m in sys.modules if m.split(".")[0] in {"strands", "bedrock_agentcore"}))
 """
+# What the stack sets (every handler checks its names at import), with no model.
+ENV = {
+    "PYTHONPATH": str(ROOT / "functions"),
+    "PATH": "/usr/bin:/bin",
+    **{name.value: "x" for name in Env},
+    "MODEL_ID": "none",
+    "APPROVAL_LINK_TTL_SECONDS": "3600",
+    "APPROVAL_TIMEOUT_SECONDS": "3600",
+}
 
 
 def test_no_handler_imports_strands_or_the_agentcore_sdk_at_start():
@@ -31,7 +41,7 @@ def test_no_handler_imports_strands_or_the_agentcore_sdk_at_start():
         capture_output=True,
         text=True,
         cwd=ROOT,
-        env={"PYTHONPATH": str(ROOT / "functions"), "MODEL_ID": "none", "PATH": "/usr/bin:/bin"},
+        env=ENV,
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
@@ -45,7 +55,7 @@ def test_the_probe_would_see_the_sdk_if_it_were_imported(package):
         capture_output=True,
         text=True,
         cwd=ROOT,
-        env={"PYTHONPATH": str(ROOT / "functions"), "PATH": "/usr/bin:/bin"},
+        env=ENV,
         timeout=60,
     )
     assert done.returncode == 0, done.stderr

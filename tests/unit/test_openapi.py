@@ -7,7 +7,8 @@ from pathlib import Path
 
 from infra.components.api import ROUTES
 from local_runtime.cli import openapi_text
-from ticketing.api.routes import openapi_document
+from tests.fakes import FakeLambdaContext
+from ticketing.api.app import openapi_document
 
 DOCS = Path(__file__).parents[2] / "docs" / "openapi.json"
 # Operations that read no body: resume continues from the ticket's own checkpoint.
@@ -55,7 +56,7 @@ def test_request_bodies_and_parameters_come_from_the_code():
 
 
 def test_the_api_serves_the_document_at_openapi_json():
-    from ticketing.handlers import api
+    from ticketing.api.app import app
 
     event = {
         "resource": "/openapi.json",
@@ -70,6 +71,6 @@ def test_the_api_serves_the_document_at_openapi_json():
         "body": None,
         "isBase64Encoded": False,
     }
-    response = api.handler(event, None)
+    response = app.resolve(event, FakeLambdaContext())
     assert response["statusCode"] == 200
     assert json.loads(response["body"]) == openapi_document()

@@ -1,13 +1,14 @@
 import pytest
 from pydantic import ValidationError
 
-from ticketing.domain.models import MAX_DESCRIPTION_CHARS, TicketRequest
+from ticketing.api.contract import TicketBody
+from ticketing.domain.models import MAX_DESCRIPTION_CHARS
 
 VALID = {"customer_id": "cust-42", "customer_email": "jo@example.com", "description": "Wifi drops"}
 
 
 def test_a_valid_request_is_accepted_and_trimmed():
-    request = TicketRequest.model_validate({**VALID, "description": "  Wifi drops  "})
+    request = TicketBody.model_validate({**VALID, "description": "  Wifi drops  "})
     assert request.description == "Wifi drops" and request.subject == ""
 
 
@@ -31,10 +32,10 @@ def test_a_valid_request_is_accepted_and_trimmed():
 )
 def test_invalid_requests_are_refused(change):
     with pytest.raises(ValidationError):
-        TicketRequest.model_validate({**VALID, **change})
+        TicketBody.model_validate({**VALID, **change})
 
 
 @pytest.mark.parametrize("missing", ["customer_id", "customer_email", "description"])
 def test_required_fields(missing):
     with pytest.raises(ValidationError):
-        TicketRequest.model_validate({k: v for k, v in VALID.items() if k != missing})
+        TicketBody.model_validate({k: v for k, v in VALID.items() if k != missing})

@@ -84,7 +84,7 @@ class StepFunctionsWorkflow:
         except ClientError as error:
             if error.response["Error"]["Code"] in {"ExecutionDoesNotExist", "InvalidArn"}:
                 return None
-            raise
+            raise WorkflowUnavailable("The ticket could not be looked up right now. Please try again.") from error
 
     def start_resumed(self, ticket_id: str, resume_number: int, resume_input: dict[str, Any]) -> str:
         name = resumed_execution_name(ticket_id, resume_number)
@@ -115,7 +115,9 @@ class StepFunctionsWorkflow:
             code = error.response["Error"]["Code"]
             if code in CLOSED_TASK_ERRORS:
                 raise TaskNoLongerWaiting(f"Step Functions refused the decision: {code}.") from error
-            raise
+            raise WorkflowUnavailable(
+                "The decision could not be recorded right now; nothing was changed. Please try again."
+            ) from error
 
     def running_since(self) -> list[datetime]:
         started: list[datetime] = []

@@ -1,0 +1,91 @@
+"""A fresh moto account per test with the stack's resources, for the adapters and the handlers on AWS's APIs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from ticketing.adapters.aws_clients import reset_clients
+from ticketing.adapters.signing_key import forget_keys
+from ticketing.bootstrap import AwsServices
+from ticketing.contract import Env
+from ticketing.settings import Settings
+
+REGION = "us-east-1"
+SENDER = "supportflow@example.com"
+APPROVER = "approver@example.com"
+OPERATOR = "ops@example.com"
+BASE_URL = "https://api.example.com/prod"
+
+# One session for the clients the tests make: a session loads each service model once (~0.1 s a client).
+_SESSION = boto3.session.Session(region_name=REGION)
+
+
+def client(service: str) -> Any:
+    return _SESSION.client(service, region_name=REGION)
+
+
+@dataclass
+class MotoStack:
+    memory_id: str
+    secret_arn: str
+    state_machine_arn: str
+
+    def sent_emails(self) -> list[Any]:
+        """What SES sent (moto keeps SES v2 mail in the v1 backend)."""
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.ses.models import ses_backends
+
+        return list(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages)
+
+    def client(self, service: str) -> Any:
+        return client(service)
+
+
+@pytest.fixture
+def moto_stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[MotoStack]:
+    """The resources the stack creates, in moto, and the environment the stack gives every function."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    with mock_aws():
+        reset_clients()
+        forget_keys()
+        memory = client("bedrock-agentcore-control").create_memory(name="supportflow_tickets", eventExpiryDuration=90)[
+            "memory"
+        ]
+        secret_arn = client("secretsmanager").create_secret(Name="signing", SecretString="s" * 64)["ARN"]
+        client("ses").verify_email_identity(EmailAddress=SENDER)
+        # Executions of this machine stay RUNNING until stopped (moto runs no ASL unless asked to).
+        definition = {"StartAt": "Wait", "States": {"Wait": {"Type": "Pass", "End": True}}}
+        state_machine_arn = client("stepfunctions").create_state_machine(
+            name="tickets", definition=json.dumps(definition), roleArn="arn:aws:iam::123456789012:role/sfn"
+        )["stateMachineArn"]
+        env = {
+            "AWS_REGION": REGION,
+            Env.MEMORY_ID: memory["id"],
+            Env.SIGNING_SECRET_ARN: secret_arn,
+            Env.STATE_MACHINE_ARN: state_machine_arn,
+            Env.SENDER_EMAIL: SENDER,
+            Env.APPROVER_EMAIL: APPROVER,
+            Env.OPERATOR_EMAIL: OPERATOR,
+            Env.PUBLIC_BASE_URL: BASE_URL,
+            Env.APPROVAL_LINK_TTL_SECONDS: "3600",
+            Env.APPROVAL_TIMEOUT_SECONDS: "7200",
+            Env.MODEL_ID: "none",
+        }
+        for key, value in env.items():
+            monkeypatch.setenv(str(key), value)
+        yield MotoStack(memory["id"], secret_arn, state_machine_arn)
+        reset_clients()
+        forget_keys()
+
+
+@pytest.fixture
+def aws(moto_stack: MotoStack) -> AwsServices:
+    """The real adapters, as `bootstrap` builds them, on moto."""
+    return AwsServices(Settings.from_env())
