@@ -95,10 +95,6 @@ class ConversationStore:
         # The listing's order is not the conversation's: events in one millisecond tie on AWS.
         return sorted(found, key=lambda t: (t.at, _ROLE_ORDER[t.role]))
 
-    def last_turns(self, ticket_id: str, customer_id: str, k: int) -> list[Turn]:
-        """The newest `k` turns, oldest first."""
-        return self.turns(ticket_id, customer_id)[-k:] if k > 0 else []
-
 
 class _OneClientSession:
     """What `MemorySessionManager` needs of a boto3 Session, answering with an existing client.
