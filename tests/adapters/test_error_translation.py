@@ -62,7 +62,7 @@ def test_a_throttled_decision_is_not_mistaken_for_a_closed_task() -> None:
     decision = Decision(outcome="approved", plan_hash="p", decided_at=datetime.now(UTC), decided_by="a")
     with Stubber(client) as stub:
         stub.add_client_error("send_task_success", service_error_code="ThrottlingException", http_status_code=400)
-        with pytest.raises(ClientError):
+        with pytest.raises(WorkflowUnavailable):  # a 503 the approver may retry, never "already decided"
             StepFunctionsWorkflow(client, MACHINE).send_decision("tt", decision)
 
 
