@@ -11,7 +11,6 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from ..domain.models import MAX_COMMENT_CHARS
 from ..logic import approvals
 from ..observability import count
-from ..ports import Services
 from . import http, pages
 from .contract import DecisionBody, DecisionRecorded, PendingApproval
 from .errors import RequestError
@@ -19,11 +18,6 @@ from .openapi import PARAMETERS, body_doc, error_doc
 from .paths import TicketId
 
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]
-
-
-def _services() -> Services:
-    services: Services = router.context["services"]
-    return services
 
 
 _APPROVAL_ERRORS: dict[int, OpenAPIResponse] = {
@@ -62,7 +56,7 @@ _APPROVAL_ERRORS: dict[int, OpenAPIResponse] = {
 def review_approval(ticket_id: TicketId) -> Response[str]:
     event = router.current_event
     token = http.single_query_value(event, "token")
-    review = approvals.review(_services(), ticket_id, token)
+    review = approvals.review(http.services_of(router), ticket_id, token)
     if not http.wants_html(event) and http.JSON in http.header(event, "accept"):
         checkpoint = review.checkpoint
         return http.json_response(
@@ -92,7 +86,7 @@ _OUTCOMES: dict[str, Literal["approved", "rejected"]] = {"approve": "approved", 
     openapi_extensions={"requestBody": body_doc(DecisionBody, http.FORM, http.JSON)},
 )
 def decide_approval(ticket_id: TicketId) -> Response[str]:
-    services = _services()
+    services = http.services_of(router)
     event = router.current_event
     form = http.form_or_json(event, "token, decision, comment")
     outcome = _OUTCOMES.get(form.get("decision", ""))

@@ -6,18 +6,12 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ..logic import conversation
-from ..ports import Services
 from . import http
 from .contract import ConversationView, MessageBody, ReplyView, TurnView
 from .openapi import body_doc, error_doc
 from .paths import TicketId
 
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]
-
-
-def _services() -> Services:
-    services: Services = router.context["services"]
-    return services
 
 
 @router.post(
@@ -42,7 +36,9 @@ def post_message(ticket_id: TicketId) -> Response[str]:
         router.current_event, "Send the message as JSON with the header 'Content-Type: application/json'."
     )
     message = http.parsed(MessageBody, body, "invalid_message")
-    return http.json_response(200, ReplyView.of(conversation.post_message(_services(), ticket_id, message.text)))
+    return http.json_response(
+        200, ReplyView.of(conversation.post_message(http.services_of(router), ticket_id, message.text))
+    )
 
 
 @router.get(
@@ -55,5 +51,5 @@ def post_message(ticket_id: TicketId) -> Response[str]:
     },
 )
 def get_conversation(ticket_id: TicketId) -> Response[str]:
-    found, turns = conversation.conversation(_services(), ticket_id)
+    found, turns = conversation.conversation(http.services_of(router), ticket_id)
     return http.json_response(200, ConversationView(ticket_id=found, turns=[TurnView.of(t) for t in turns]))

@@ -16,6 +16,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import BaseModel, ValidationError
 
+from ..ports import Services
 from .errors import PayloadTooLarge, RequestError, UnsupportedMediaType
 
 MAX_BODY_BYTES = 64 * 1024
@@ -47,6 +48,12 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
 
 def html_response(status: int, body: str) -> Response[str]:
     return Response(status_code=status, content_type=f"{HTML}; charset=utf-8", body=body, headers=_PAGE_HEADERS)
+
+
+def services_of(router: Any) -> Services:
+    """The services the handler put in the resolver's context for this request."""
+    services: Services = router.context["services"]
+    return services
 
 
 def header(event: APIGatewayProxyEvent, name: str) -> str:

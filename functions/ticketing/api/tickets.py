@@ -7,18 +7,12 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ..logic import resume, tickets
 from ..observability import count
-from ..ports import Services
 from . import http
 from .contract import ResumeAccepted, TicketAccepted, TicketBody, TicketView
 from .openapi import PARAMETERS, body_doc, error_doc
 from .paths import TicketId
 
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]
-
-
-def _services() -> Services:
-    services: Services = router.context["services"]
-    return services
 
 
 @router.post(
@@ -56,7 +50,7 @@ def _services() -> Services:
     },
 )
 def submit_ticket() -> Response[str]:
-    services = _services()
+    services = http.services_of(router)
     event = router.current_event
     body = http.json_object(event, "Send the ticket as JSON with the header 'Content-Type: application/json'.")
     request = http.parsed(TicketBody, body, "invalid_ticket").new_ticket()
@@ -86,7 +80,7 @@ def submit_ticket() -> Response[str]:
     },
 )
 def get_ticket(ticket_id: TicketId) -> Response[str]:
-    return http.json_response(200, TicketView.of(tickets.ticket_record(_services(), ticket_id)))
+    return http.json_response(200, TicketView.of(tickets.ticket_record(http.services_of(router), ticket_id)))
 
 
 @router.post(
@@ -104,7 +98,7 @@ def get_ticket(ticket_id: TicketId) -> Response[str]:
     },
 )
 def resume_ticket(ticket_id: TicketId) -> Response[str]:
-    services = _services()
+    services = http.services_of(router)
     started = resume.resume_ticket(services, ticket_id)
     count("TicketsResumed")
     url = f"{services.settings.base_url}/tickets/{started.ticket_id}"
