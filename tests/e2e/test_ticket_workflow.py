@@ -130,7 +130,12 @@ def test_the_ticket_status_never_shows_the_task_token(api):
 
 
 def test_a_failing_step_ends_failed_with_a_checkpoint_and_tells_operators(api, stack, monkeypatch):
-    monkeypatch.setenv("RESOLUTION_EXECUTOR", "no-such-executor")
+    from ticketing.adapters.executors import EXECUTORS
+
+    def misconfigured() -> None:  # as an unknown RESOLUTION_EXECUTOR would be (functions read it at start)
+        raise ValueError("unknown resolution executor 'no-such-executor'")
+
+    monkeypatch.setitem(EXECUTORS, "simulated", misconfigured)
     ticket_id, link = submit_and_wait_for_link(api)
     api.post_decision(link, "approve")
     view = wait_for_state(api, ticket_id, {"FAILED"})
