@@ -53,6 +53,15 @@ def test_every_function_ships_its_handler_module(assets):
         assert (directory / "ticketing" / "handlers" / f"{module}.py").is_file(), module
 
 
+def test_every_function_ships_the_data_files_of_the_package(assets):
+    package = Path(__file__).resolve().parents[2] / "functions"
+    data_files = {p.relative_to(package) for p in (package / "ticketing").rglob("*.json")}
+    assert {Path("ticketing/domain/resolution_catalog.json"), Path("ticketing/domain/triage_cues.json")} <= data_files
+    for directory in assets.values():
+        for data_file in data_files:
+            assert (directory / data_file).read_bytes() == (package / data_file).read_bytes(), data_file
+
+
 def test_compiled_dependencies_are_linux_wheels_for_the_lambda_python(assets):
     for directory in assets.values():
         extensions = list((directory / "pydantic_core").glob("_pydantic_core.*.so"))
