@@ -57,7 +57,7 @@ def ticket_id_of(event: dict[str, Any]) -> str | None:
     return found.group(0) if found else None
 
 
-def entry_point(handler: Handler[R]) -> Handler[R]:
+def entry_point[R](handler: Handler[R]) -> Handler[R]:
     """Wrap a Lambda handler with the logger, the tracer and the metrics."""
 
     @functools.wraps(handler)

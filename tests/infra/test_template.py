@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from infra.bundling import LAMBDA_PYTHON_VERSION
 from local_runtime.template import Resolver, functions, only_resource, resources_of_type
 
 pytestmark = pytest.mark.slow
@@ -138,5 +139,5 @@ def test_each_function_has_its_handler_and_environment(template):
     assert "SIGNING_SECRET_ARN" in by_handler["ticketing.handlers.request_approval.handler"]
     assert "STATE_MACHINE_ARN" not in by_handler["ticketing.handlers.analyze.handler"]
     for resource in resources_of_type(template, "AWS::Lambda::Function").values():
-        assert resource["Properties"]["Runtime"] == "python3.14"
+        assert resource["Properties"]["Runtime"] == f"python{LAMBDA_PYTHON_VERSION}"
         assert resource["Properties"]["TracingConfig"] == {"Mode": "Active"}
