@@ -1,5 +1,7 @@
 # supportflow: the two commands a newcomer needs are `make demo` and `make test`.
-PYTHON ?= python3
+# Tests run on the Lambda runtime's Python, read from infra/bundling.py (pyenv finds it through .python-version).
+LAMBDA_PYTHON := $(shell sed -n 's/^LAMBDA_PYTHON_VERSION = "\(.*\)"$$/\1/p' infra/bundling.py)
+PYTHON ?= python$(LAMBDA_PYTHON)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
@@ -12,8 +14,13 @@ export CDK_DISABLE_VERSION_CHECK := 1
 
 .PHONY: install demo serve test test-fast lint bench accuracy synth clean
 
-$(STAMP): pyproject.toml package.json package-lock.json
-	$(PYTHON) -m venv $(VENV)
+$(STAMP): pyproject.toml package.json package-lock.json infra/bundling.py
+	@$(PYTHON) -c 'import sys; sys.exit(f"{sys.version_info[0]}.{sys.version_info[1]}" != "$(LAMBDA_PYTHON)")' 2>/dev/null \
+	  || { echo "error: the tests run on the Lambda runtime's Python $(LAMBDA_PYTHON), and '$(PYTHON)' is missing or is not it." \
+	       "Install Python $(LAMBDA_PYTHON) (e.g. pyenv install $(LAMBDA_PYTHON)) or run make PYTHON=/path/to/python$(LAMBDA_PYTHON)." >&2; exit 1; }
+	@# A .venv made by another Python is rebuilt, not mixed with this one's packages.
+	@$(BIN)/python -c 'import sys; sys.exit(f"{sys.version_info[0]}.{sys.version_info[1]}" != "$(LAMBDA_PYTHON)")' 2>/dev/null \
+	  || $(PYTHON) -m venv --clear $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
 	npm ci --no-audit --no-fund --loglevel=error

@@ -20,8 +20,11 @@ from aws_cdk import BundlingOptions, DockerImage, ILocalBundling
 from aws_cdk import aws_lambda as lambda_
 
 FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "functions"
-LAMBDA_RUNTIME = lambda_.Runtime.PYTHON_3_14
-LAMBDA_PYTHON_VERSION = "3.14"
+# The tests run on this Python too (the Makefile reads it from here, .python-version names it for
+# pyenv, tests/unit/test_python_versions.py holds it). 3.13, not the newest runtime (3.14), because
+# 3.14 is not installed on the machine that runs the tests; infra/nag.py acknowledges AwsSolutions-L1.
+LAMBDA_PYTHON_VERSION = "3.13"
+LAMBDA_RUNTIME = lambda_.Runtime.PYTHON_3_13
 LAMBDA_PLATFORM = "manylinux2014_x86_64"
 # Every AWS API the Lambda code calls (ticketing.adapters, and bedrock-runtime for strands).
 BOTOCORE_SERVICES = frozenset(

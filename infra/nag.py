@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 from aws_cdk import Acknowledgment, CfnElement, Stack, Token, Validations
 from constructs import IConstruct
 
+from .bundling import LAMBDA_PYTHON_VERSION
+
 if TYPE_CHECKING:
     from .components.api import TicketApi
     from .components.functions import TicketFunctions
@@ -33,6 +35,11 @@ SANDBOX_RECIPIENTS = (
     "While an account is in the SES sandbox, SES also checks ses:SendEmail on each recipient's verified "
     "identity, and recipients (customers) are not known at deploy time. The statement is conditioned on "
     "ses:FromAddress being the configured sender, so it allows nothing but mail from supportflow."
+)
+TESTED_RUNTIME = (
+    f"The functions run on Python {LAMBDA_PYTHON_VERSION}, the Python every test runs on (the Makefile builds the "
+    "test venv from it), rather than on the newest Lambda runtime, which is not installed on the machine that runs "
+    "the tests and CI. Move the runtime and the tests together (infra/bundling.py) when it is."
 )
 STEP_FUNCTION_VERSIONS = (
     "CDK grants lambda:InvokeFunction on each step's function and its versions (ARN:*). Only this stack's own "
@@ -101,6 +108,7 @@ def acknowledge(
     for function in functions.all():
         assert function.role is not None
         _ack(function.role, "IAM5[Resource::*]", XRAY_AND_LOG_DELIVERY)
+        _ack(function, "L1", TESTED_RUNTIME)
     if foundation_model is not None:
         for runner in functions.model_runners():
             assert runner.role is not None

@@ -65,7 +65,7 @@ class ScriptedModel(Model):
 
     async def structured_output(
         self, output_model: Any, prompt: Any, system_prompt: str | None = None, **kwargs: Any
-    ) -> AsyncGenerator[dict[str, Any], None]:
+    ) -> AsyncGenerator[dict[str, Any]]:
         raise AssertionError("the agents ask for structured output through the agent loop")
         yield {}  # pragma: no cover
 

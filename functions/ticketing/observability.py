@@ -57,7 +57,7 @@ def ticket_id_of(event: dict[str, Any]) -> str | None:
     return found.group(0) if found else None
 
 
-def entry_point(*, correlation_id_path: str | None = None) -> Callable[[LambdaHandler[R]], LambdaHandler[R]]:
+def entry_point[R](*, correlation_id_path: str | None = None) -> Callable[[LambdaHandler[R]], LambdaHandler[R]]:
     """Wrap a Lambda handler with the logger (Lambda context, `cold_start`, correlation id, ticket id),
     the tracer and the metrics."""
 

@@ -13,7 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
@@ -32,8 +32,6 @@ DESCRIPTIONS = (
     "The application crashes with an error when I open a report.",
     "My laptop screen flickers and the battery does not charge.",
 )
-T = TypeVar("T")
-R = TypeVar("R")
 
 
 @pytest.fixture(scope="module")
@@ -42,12 +40,12 @@ def stack() -> Iterator[LocalRuntime]:
         yield runtime
 
 
-def in_parallel(work: Callable[[T], R], items: list[T]) -> list[R]:
+def in_parallel[T, R](work: Callable[[T], R], items: list[T]) -> list[R]:
     with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
         return list(pool.map(work, items))
 
 
-def until(found: Callable[[], T | None], what: str, timeout: float) -> T:
+def until[T](found: Callable[[], T | None], what: str, timeout: float) -> T:
     deadline = time.monotonic() + timeout
     while (value := found()) is None:
         assert time.monotonic() < deadline, f"timed out waiting for {what}"

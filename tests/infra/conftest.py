@@ -1,8 +1,9 @@
-"""One checked synthesis for the external checks: the template, the nag report and the state machine."""
+"""The default cloud assembly (template and nag report), one template with every setting changed, the state machine."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,15 +11,26 @@ import pytest
 
 from local_runtime.template import Resolver, only_resource
 
+# Every deploy-time setting a test reads from the template, off its default. One synthesis serves the
+# tests that check a setting reaches the template (each asserts only its own), instead of one each.
+CUSTOM_CONTEXT: dict[str, Any] = {
+    "approval_timeout_seconds": 600,
+    "approval_alarm_age_seconds": 3600,
+    "log_execution_data": "true",
+    "model_id": "none",
+}
+
 
 @pytest.fixture(scope="session")
-def cloud_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`cdk synth` (bundling off) into a directory, cdk-nag included: it raises on any unacknowledged finding."""
-    from infra.app import build_app
+def cloud_assembly(cloud_assembly_for: Callable[[dict[str, Any]], Path]) -> Path:
+    """The default context's assembly, the same synthesis the `template` fixture reads."""
+    return cloud_assembly_for({})
 
-    out = tmp_path_factory.mktemp("cdk.out")
-    build_app({"bundling": "off"}, outdir=str(out)).synth()
-    return out
+
+@pytest.fixture
+def custom_template(template_for: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
+    """The template with CUSTOM_CONTEXT applied."""
+    return template_for(CUSTOM_CONTEXT)
 
 
 def state_machine_definition(template: dict[str, Any]) -> dict[str, Any]:

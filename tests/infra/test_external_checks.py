@@ -14,7 +14,6 @@ from infra.app import STACK_NAME, build_app
 from tests.infra.conftest import state_machine_definition
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.slow
 
 
 def nag_report(cloud_assembly: Path) -> dict:
@@ -38,6 +37,7 @@ def test_every_acknowledged_nag_finding_says_why(cloud_assembly):
         assert finding["acknowledgedAt"].startswith(f"{STACK_NAME}/"), finding
 
 
+@pytest.mark.slow  # a synthesis of its own (the stack with an extra construct)
 def test_an_unacknowledged_finding_fails_synthesis(tmp_path):
     app = build_app({"bundling": "off"}, outdir=str(tmp_path))
     stack = app.node.find_child(STACK_NAME)
@@ -49,6 +49,7 @@ def test_an_unacknowledged_finding_fails_synthesis(tmp_path):
     assert violations[0]["violatingConstructs"][0]["constructPath"] == f"{STACK_NAME}/UnrotatedSecret/Resource"
 
 
+@pytest.mark.slow  # cfn-lint loads its AWS resource specs: seconds
 def test_cfn_lint_finds_no_errors_or_warnings(cloud_assembly):
     cfn_lint = shutil.which("cfn-lint", path=str(ROOT / ".venv/bin")) or shutil.which("cfn-lint")
     assert cfn_lint, "cfn-lint is a dev dependency: run `make install`"
@@ -70,6 +71,7 @@ def asl_validator(definition_path: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow  # asl-validator starts Node
 def test_the_state_machine_definition_is_valid_amazon_states_language(cloud_assembly, tmp_path):
     template = json.loads((cloud_assembly / f"{STACK_NAME}.template.json").read_text())
     path = tmp_path / "definition.asl.json"
@@ -78,6 +80,7 @@ def test_the_state_machine_definition_is_valid_amazon_states_language(cloud_asse
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow  # asl-validator starts Node
 def test_the_asl_validator_rejects_a_broken_definition(cloud_assembly, tmp_path):
     """The check above can fail: a Next that names no state is caught."""
     template = json.loads((cloud_assembly / f"{STACK_NAME}.template.json").read_text())

@@ -7,10 +7,8 @@ from typing import Any
 
 import pytest
 
-from local_runtime.synth import synthesize
 from local_runtime.template import resources_of_type
-
-pytestmark = pytest.mark.slow
+from tests.infra.conftest import CUSTOM_CONTEXT
 
 LOGS = {"logs:CreateLogStream", "logs:PutLogEvents"}
 XRAY = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
@@ -114,10 +112,10 @@ def test_model_invocation_is_limited_to_the_configured_profile_and_its_model(tem
     assert json.dumps(model).endswith(':bedrock:*::foundation-model/anthropic.claude-sonnet-4-6"]]}')
 
 
-def test_without_a_model_no_function_may_invoke_one():
-    template = synthesize({"model_id": "none"})
+def test_without_a_model_no_function_may_invoke_one(custom_template):
+    assert CUSTOM_CONTEXT["model_id"] == "none"
     for function in EXPECTED:
-        assert not MODEL & set(permissions(template, function)), function
+        assert not MODEL & set(permissions(custom_template, function)), function
 
 
 def test_the_api_function_cannot_read_execution_history(template):

@@ -10,11 +10,9 @@ import pytest
 from pydantic import ValidationError
 
 from infra.components.api import ROUTES, json_schema
-from local_runtime.synth import synthesize
 from local_runtime.template import only_resource, resources_of_type
 from ticketing.api.contract import MessageBody, TicketBody
-
-pytestmark = pytest.mark.slow
+from tests.infra.conftest import CUSTOM_CONTEXT
 
 
 def method_paths(template: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -103,9 +101,9 @@ def test_the_state_machine_logs_every_event_without_execution_data_and_is_traced
     assert machine["Properties"]["TracingConfiguration"] == {"Enabled": True}
 
 
-def test_execution_data_is_logged_only_when_configured():
-    template = synthesize({"log_execution_data": "true"})
-    _, machine = only_resource(template, "AWS::StepFunctions::StateMachine")
+def test_execution_data_is_logged_only_when_configured(custom_template):
+    assert CUSTOM_CONTEXT["log_execution_data"] == "true"
+    _, machine = only_resource(custom_template, "AWS::StepFunctions::StateMachine")
     assert machine["Properties"]["LoggingConfiguration"]["IncludeExecutionData"] is True
 
 
@@ -129,10 +127,10 @@ def test_alarms_on_failed_and_timed_out_executions_waiting_tickets_and_api_error
     assert subscription["Properties"]["Endpoint"] == "operations@example.com"
 
 
-def test_the_waiting_age_comes_from_context_and_the_monitor_runs_on_a_schedule():
-    template = synthesize({"approval_alarm_age_seconds": 3600})
-    assert alarms(template)["OldestOpenTicketAgeSeconds"]["Threshold"] == 3600
-    (rule,) = resources_of_type(template, "AWS::Events::Rule").values()
+def test_the_waiting_age_comes_from_context_and_the_monitor_runs_on_a_schedule(custom_template):
+    threshold = alarms(custom_template)["OldestOpenTicketAgeSeconds"]["Threshold"]
+    assert threshold == CUSTOM_CONTEXT["approval_alarm_age_seconds"] == 3600
+    (rule,) = resources_of_type(custom_template, "AWS::Events::Rule").values()
     assert rule["Properties"]["ScheduleExpression"] == "rate(5 minutes)"
     assert "ApprovalMonitorFunction" in json.dumps(rule["Properties"]["Targets"])
 

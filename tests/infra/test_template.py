@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
-
+from infra.bundling import LAMBDA_PYTHON_VERSION
 from local_runtime.template import Resolver, functions, only_resource, resources_of_type
-
-pytestmark = pytest.mark.slow
+from tests.infra.conftest import CUSTOM_CONTEXT
 
 
 def definition(template: dict[str, Any]) -> dict[str, Any]:
@@ -62,11 +60,9 @@ def test_await_approval_waits_for_a_task_token_with_the_configured_timeout(templ
     assert wait["Catch"][0] == {"ErrorEquals": ["States.Timeout"], "ResultPath": "$.error", "Next": "Record expiry"}
 
 
-def test_the_timeout_comes_from_context():
-    from local_runtime.synth import synthesize
-
-    custom = synthesize({"approval_timeout_seconds": 600})
-    assert definition(custom)["States"]["Await approval"]["TimeoutSeconds"] == 600
+def test_the_timeout_comes_from_context(custom_template):
+    timeout = definition(custom_template)["States"]["Await approval"]["TimeoutSeconds"]
+    assert timeout == CUSTOM_CONTEXT["approval_timeout_seconds"] == 600
 
 
 def test_every_task_retries_then_goes_to_handle_failure(template):
@@ -138,5 +134,5 @@ def test_each_function_has_its_handler_and_environment(template):
     assert "SIGNING_SECRET_ARN" in by_handler["ticketing.handlers.request_approval.handler"]
     assert "STATE_MACHINE_ARN" not in by_handler["ticketing.handlers.analyze.handler"]
     for resource in resources_of_type(template, "AWS::Lambda::Function").values():
-        assert resource["Properties"]["Runtime"] == "python3.14"
+        assert resource["Properties"]["Runtime"] == f"python{LAMBDA_PYTHON_VERSION}"
         assert resource["Properties"]["TracingConfig"] == {"Mode": "Active"}

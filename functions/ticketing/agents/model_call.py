@@ -15,15 +15,13 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from pydantic import BaseModel
 
 from ..domain.models import Provenance
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -138,7 +136,7 @@ def _describe(error: Exception) -> str:
     return f"the model call failed: {type(cause).__name__}: {cause}"[:300]
 
 
-def call_for(
+def call_for[T: BaseModel](
     model: Any,
     output_model: type[T],
     *,

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
@@ -29,7 +29,6 @@ CUES_FILE = "triage_cues.json"
 _SEVERITY_PRIORITY = (Severity.HIGH, Severity.MEDIUM, Severity.LOW)
 _CATEGORY_PRIORITY = (Category.ACCOUNT, Category.NETWORK, Category.HARDWARE, Category.SOFTWARE)
 
-K = TypeVar("K", Category, Severity)
 Weight = Annotated[int, Field(ge=1, le=3)]
 Words = frozenset[Annotated[str, StringConstraints(min_length=1)]]
 
@@ -58,7 +57,7 @@ class TriageCues(Model):
 
     @field_validator("categories", "severities")
     @classmethod
-    def _cues_are_whole_words(cls, tables: dict[K, dict[str, int]]) -> dict[K, dict[str, int]]:
+    def _cues_are_whole_words[K: (Category, Severity)](cls, tables: dict[K, dict[str, int]]) -> dict[K, dict[str, int]]:
         for label, cues in tables.items():
             for cue in cues:
                 # A cue the text splitter would cut or change differently can never match.
@@ -139,7 +138,7 @@ def find_cues(text: str, table: dict[str, int]) -> list[Match]:
     return found
 
 
-def _best(scores: dict[K, int], priority: tuple[K, ...]) -> K | None:
+def _best[K: (Category, Severity)](scores: dict[K, int], priority: tuple[K, ...]) -> K | None:
     top = max(scores.values(), default=0)
     if top <= 0:
         return None
