@@ -11,8 +11,8 @@ from pydantic import ValidationError
 
 from infra.components.api import ROUTES, json_schema
 from local_runtime.template import only_resource, resources_of_type
-from ticketing.api.contract import MessageBody, TicketBody
 from tests.infra.conftest import CUSTOM_CONTEXT
+from ticketing.api.contract import MessageBody, TicketBody
 
 
 def method_paths(template: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import binascii
 import json
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import parse_qs
 
 from aws_lambda_powertools.event_handler import Response
@@ -24,8 +24,6 @@ JSON = "application/json"
 HTML = "text/html"
 FORM = "application/x-www-form-urlencoded"
 IDEMPOTENCY_KEY = "Idempotency-Key"
-
-M = TypeVar("M", bound=BaseModel)
 
 # Ticket data and approval tokens must not be cached, framed, sniffed or leaked by Referer.
 _SAFE_HEADERS = {
@@ -107,7 +105,7 @@ def validation_message(error: ValidationError) -> str:
     return f"The field '{field}' is invalid: {first['msg']}."
 
 
-def parsed(model: type[M], body: dict[str, Any], code: str) -> M:
+def parsed[M: BaseModel](model: type[M], body: dict[str, Any], code: str) -> M:
     try:
         return model.model_validate(body)
     except ValidationError as error:
