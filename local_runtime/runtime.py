@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 import boto3
+from bedrock_agentcore.memory.controlplane import MemoryControlPlaneClient
 from moto import mock_aws
 from moto.core.config import DefaultConfig
 
@@ -171,10 +172,15 @@ class LocalRuntime:
         attributes: dict[tuple[str, str], str] = {}
 
         memory_logical, memory = only_resource(template, "AWS::BedrockAgentCore::Memory")
-        created = boto3.client("bedrock-agentcore-control", region_name=REGION).create_memory(
+        # Created as a user of the bedrock-agentcore SDK would, and waited for until ACTIVE.
+        created = MemoryControlPlaneClient(region_name=REGION).create_memory(
             name=memory["Properties"]["Name"],
-            eventExpiryDuration=memory["Properties"]["EventExpiryDuration"],
-        )["memory"]
+            event_expiry_days=memory["Properties"]["EventExpiryDuration"],
+            description=memory["Properties"].get("Description"),
+            wait_for_active=True,
+            max_wait=30,
+            poll_interval=1,
+        )
         refs[memory_logical] = created["arn"]
         attributes[(memory_logical, "MemoryId")] = created["id"]
         attributes[(memory_logical, "MemoryArn")] = created["arn"]
