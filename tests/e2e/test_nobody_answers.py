@@ -86,7 +86,10 @@ def test_resuming_an_expired_ticket_asks_again_with_a_new_link_and_analyses_noth
     assert view["analysis"] == expired["analysis"] and view["plan_hash"] == expired["plan_hash"]
     assert view["failure"] is None and view["decision"]["outcome"] == "approved"
 
-    # Both executions belong to the ticket; the resumed one started at Await approval.
+    # Both executions belong to the ticket; the resumed one started at Await approval. (COMPLETED is
+    # checkpointed a moment before the execution ends.)
+    stack.wait_for_execution(f"{ticket_id}-r1")
+    view = api.ticket(ticket_id).json()
     assert [(e["name"], e["status"]) for e in view["executions"]] == [
         (ticket_id, "FAILED"),
         (f"{ticket_id}-r1", "SUCCEEDED"),
