@@ -117,7 +117,7 @@ def _run(
             f"the model gave no answer within {limits.deadline_seconds:g} s", CallUsage(requests=budget.count)
         ) from None
     except Exception as error:
-        reason = _spent(limits) if budget.exhausted else _describe(error)
+        reason = _spent(limits) if budget.exhausted else _failure_reason(error)
         raise ModelCallFailed(reason, _usage(agent, budget)) from error
     finally:
         pool.shutdown(wait=False)
@@ -131,7 +131,7 @@ def _spent(limits: CallLimits) -> str:
     return f"no valid answer within the budget of {limits.max_requests} model requests"
 
 
-def _describe(error: Exception) -> str:
+def _failure_reason(error: Exception) -> str:
     cause = error.__cause__ if type(error).__name__ == "EventLoopException" and error.__cause__ else error
     return f"the model call failed: {type(cause).__name__}: {cause}"[:300]
 

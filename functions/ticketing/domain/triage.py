@@ -145,7 +145,7 @@ def _best[K: (Category, Severity)](scores: dict[K, int], priority: tuple[K, ...]
     return next(k for k in priority if scores.get(k, 0) == top)
 
 
-def _describe(matches: list[Match]) -> str:
+def _cue_list(matches: list[Match]) -> str:
     return ", ".join(f"'{m.cue}' +{m.weight}" for m in matches)
 
 
@@ -169,11 +169,11 @@ def analyze_ticket(ticket: Ticket) -> Analysis:
     else:
         category_reason = (
             f"Category {category.value} scored {category_scores[category]} "
-            f"({_describe(by_category[category])}); others: {others}."
+            f"({_cue_list(by_category[category])}); others: {others}."
         )
     if by_severity[severity]:
         severity_reason = (
-            f"Severity {severity.value} scored {severity_scores[severity]} ({_describe(by_severity[severity])})."
+            f"Severity {severity.value} scored {severity_scores[severity]} ({_cue_list(by_severity[severity])})."
         )
     elif severity is Severity.LOW:
         severity_reason = "Severity low: a question that names no technical problem and no severity cue."
