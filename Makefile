@@ -6,8 +6,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 # make test fails when line coverage of functions/ticketing and local_runtime falls below this (per cent).
-# Set a little below what tests/unit + tests/infra measured (55%); the full suite measures more: raise it to match.
-COVERAGE_FLOOR := 53
+# A little below what the full suite measured on a fresh clone (92.4 %, `bash .ci/run`, 2026-11-30).
+COVERAGE_FLOOR := 90
 COVERAGE := --cov=ticketing --cov=local_runtime --cov-report=term-missing:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_VERSION_CHECK := 1
