@@ -31,6 +31,7 @@ from typing import Any
 from local_runtime.http_client import ApiClient, approval_link
 from local_runtime.outbox import OutboxEmail
 from local_runtime.runtime import LocalRuntime
+from ticketing.contract import Env
 
 ROOT = Path(__file__).resolve().parent.parent
 HANDLER_MODULES = [
@@ -142,13 +143,27 @@ def measure(run_one: Callable[[int], float], tickets: int, workers: int) -> dict
     }
 
 
+# Handlers check at import that the stack set their variables; any well-formed values will do.
+STACK_ENVIRONMENT = {
+    **{name.value: "x" for name in Env},
+    Env.MODEL_ID.value: "none",
+    Env.APPROVAL_LINK_TTL_SECONDS.value: "3600",
+    Env.APPROVAL_TIMEOUT_SECONDS.value: "3600",
+}
+
+
 def cold_import_seconds(statement: str, repeats: int) -> float:
     """Median time of `statement` in a fresh interpreter with an empty bytecode cache."""
     code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
     samples = []
     for _ in range(repeats):
         with tempfile.TemporaryDirectory() as cache:
-            env = {**os.environ, "PYTHONPYCACHEPREFIX": cache, "PYTHONPATH": str(ROOT / "functions")}
+            env = {
+                **os.environ,
+                **STACK_ENVIRONMENT,
+                "PYTHONPYCACHEPREFIX": cache,
+                "PYTHONPATH": str(ROOT / "functions"),
+            }
             out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
             samples.append(float(out.stdout.strip()))
     return statistics.median(samples)

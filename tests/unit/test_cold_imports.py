@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ticketing.contract import Env
+from benchmarks.bench import STACK_ENVIRONMENT
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,14 +24,7 @@ assert AwsServices(api.SETTINGS).language_model is None
 print(sorted(m for m in sys.modules if m.split(".")[0] in {"strands", "bedrock_agentcore"}))
 """
 # What the stack sets (every handler checks its names at import), with no model.
-ENV = {
-    "PYTHONPATH": str(ROOT / "functions"),
-    "PATH": "/usr/bin:/bin",
-    **{name.value: "x" for name in Env},
-    "MODEL_ID": "none",
-    "APPROVAL_LINK_TTL_SECONDS": "3600",
-    "APPROVAL_TIMEOUT_SECONDS": "3600",
-}
+ENV = {"PYTHONPATH": str(ROOT / "functions"), "PATH": "/usr/bin:/bin", **STACK_ENVIRONMENT}
 
 
 def test_no_handler_imports_strands_or_the_agentcore_sdk_at_start():
