@@ -13,6 +13,8 @@ DEFAULTS: dict[str, Any] = {
     "operator_email": "operations@example.com",
     "approval_timeout_seconds": 72 * 3600,
     "approval_link_ttl_seconds": 0,  # 0: the approval timeout
+    # Review rounds per ticket: the first proposal and up to max-1 revisions the approver asks for.
+    "max_approval_rounds": 3,
     "memory_expiry_days": 90,
     "public_base_url": "",
     "retry_interval_seconds": 2,
@@ -35,6 +37,7 @@ class StackConfig:
     operator_email: str
     approval_timeout_seconds: int
     approval_link_ttl_seconds: int
+    max_approval_rounds: int
     memory_expiry_days: int
     public_base_url: str
     retry_interval_seconds: int
@@ -51,6 +54,8 @@ class StackConfig:
             raw = node.try_get_context(key)
             values[key] = default if raw in (None, "") else _parse(key, raw, default)
         config = cls(**values)
+        if not 1 <= config.max_approval_rounds <= 10:
+            raise ValueError("max_approval_rounds must be between 1 and 10")
         for key in ("approval_timeout_seconds", "approval_alarm_age_seconds", "api_rate_limit", "api_burst_limit"):
             if getattr(config, key) < 1:
                 raise ValueError(f"{key} must be a positive number")

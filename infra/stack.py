@@ -75,6 +75,7 @@ class SupportflowStack(Stack):
                 Env.PUBLIC_BASE_URL: public_base_url,
                 Env.APPROVAL_LINK_TTL_SECONDS: str(config.approval_link_ttl_seconds or config.approval_timeout_seconds),
                 Env.APPROVAL_TIMEOUT_SECONDS: str(config.approval_timeout_seconds),
+                Env.MAX_APPROVAL_ROUNDS: str(config.max_approval_rounds),
             },
             {Env.MODEL_ID: config.model_id},
         )
@@ -84,6 +85,7 @@ class SupportflowStack(Stack):
             functions=functions,
             approval_timeout=Duration.seconds(config.approval_timeout_seconds),
             retry_interval_seconds=config.retry_interval_seconds,
+            max_approval_rounds=config.max_approval_rounds,
             log_execution_data=config.log_execution_data,
         )
         state_machine = workflow.state_machine

@@ -62,11 +62,31 @@ class ApiClient:
     def open_page(self, link: str) -> Reply:
         return self.request("GET", link, headers={"Accept": "text/html"})
 
-    def post_decision(self, link: str, decision: str, comment: str = "", accept: str = "text/html") -> Reply:
-        """Post the approval form the way the page's buttons do."""
+    def post_decision(
+        self,
+        link: str,
+        decision: str,
+        comment: str = "",
+        accept: str = "text/html",
+        *,
+        reason: str | None = None,
+        feedback: str = "",
+        steps: list[str] | None = None,
+        notes: dict[str, str] | None = None,
+        notify_customer: bool = False,
+    ) -> Reply:
+        """Post the approval form the way the page's buttons do (a rejection says why: `reason`, else a default)."""
         parts = urlsplit(link)
         token = parse_qs(parts.query).get("token", [""])[0]
-        form = urlencode({"token": token, "decision": decision, "comment": comment}).encode()
+        fields: list[tuple[str, str]] = [("token", token), ("decision", decision), ("comment", comment)]
+        if decision == "reject":
+            fields.append(("reason", reason if reason is not None else "Not the right fix for this ticket."))
+            fields.append(("notify_customer", "true" if notify_customer else "false"))
+        if feedback:
+            fields.append(("feedback", feedback))
+        fields += [("steps", step) for step in steps or []]
+        fields += [(f"notes[{action_id}]", note) for action_id, note in (notes or {}).items()]
+        form = urlencode(fields).encode()
         headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": accept}
         return self.request("POST", f"{parts.scheme}://{parts.netloc}{parts.path}", form, headers)
 

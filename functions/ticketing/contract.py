@@ -33,6 +33,7 @@ class Env(StrEnum):
     APPROVAL_TIMEOUT_SECONDS = "APPROVAL_TIMEOUT_SECONDS"
     MODEL_ID = "MODEL_ID"
     RESOLUTION_EXECUTOR = "RESOLUTION_EXECUTOR"
+    MAX_APPROVAL_ROUNDS = "MAX_APPROVAL_ROUNDS"
 
 
 # What each handler needs set to start; a function missing one fails at init, naming it.
@@ -41,9 +42,16 @@ _MAILS = frozenset({Env.SENDER_EMAIL})
 REQUIRED_ENV: dict[str, frozenset[Env]] = {
     "ticketing.handlers.analyze": _STEP | {Env.MODEL_ID},
     "ticketing.handlers.find_resolution": _STEP | {Env.MODEL_ID},
+    "ticketing.handlers.revise_plan": _STEP | {Env.MODEL_ID, Env.MAX_APPROVAL_ROUNDS},
     "ticketing.handlers.request_approval": _STEP
     | _MAILS
-    | {Env.APPROVER_EMAIL, Env.SIGNING_SECRET_ARN, Env.PUBLIC_BASE_URL, Env.APPROVAL_LINK_TTL_SECONDS},
+    | {
+        Env.APPROVER_EMAIL,
+        Env.SIGNING_SECRET_ARN,
+        Env.PUBLIC_BASE_URL,
+        Env.APPROVAL_LINK_TTL_SECONDS,
+        Env.MAX_APPROVAL_ROUNDS,
+    },
     "ticketing.handlers.execute": _STEP | _MAILS,
     "ticketing.handlers.close_ticket": _STEP | _MAILS | {Env.APPROVER_EMAIL, Env.OPERATOR_EMAIL},
     "ticketing.handlers.api": _STEP
@@ -53,6 +61,7 @@ REQUIRED_ENV: dict[str, frozenset[Env]] = {
         Env.PUBLIC_BASE_URL,
         Env.APPROVAL_TIMEOUT_SECONDS,
         Env.MODEL_ID,
+        Env.MAX_APPROVAL_ROUNDS,
     },
     "ticketing.handlers.approval_monitor": frozenset({Env.STATE_MACHINE_ARN}),
 }

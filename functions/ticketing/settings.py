@@ -34,6 +34,8 @@ class Settings(BaseModel):
     approval_link_ttl_seconds: int = Field(default=72 * 3600, gt=0, validation_alias=Env.APPROVAL_LINK_TTL_SECONDS)
     # How long Await approval waits: lets the API tell a timed-out task from one decided by someone else.
     approval_timeout_seconds: int = Field(default=72 * 3600, gt=0, validation_alias=Env.APPROVAL_TIMEOUT_SECONDS)
+    # How many review rounds a ticket may have (the first proposal and the revisions); the last offers no revise.
+    max_approval_rounds: int = Field(default=3, ge=1, le=10, validation_alias=Env.MAX_APPROVAL_ROUNDS)
     resolution_executor: str = Field(default="simulated", validation_alias=Env.RESOLUTION_EXECUTOR)
     # A Bedrock model id or inference profile; "none" or empty: the rules and the catalog answer.
     model_id: str = Field(default="none", validation_alias=Env.MODEL_ID)

@@ -36,6 +36,11 @@ SPECS = {
     "FindResolution": LambdaSpec(
         "ticketing.handlers.find_resolution.handler", "Find resolution: a plan from the catalog", runs_model=True
     ),
+    "RevisePlan": LambdaSpec(
+        "ticketing.handlers.revise_plan.handler",
+        "Revise plan: a new proposal from the approver's feedback and edits",
+        runs_model=True,
+    ),
     "RequestApproval": LambdaSpec(
         "ticketing.handlers.request_approval.handler", "Await approval: checkpoint and email a signed link"
     ),
@@ -55,6 +60,7 @@ SPECS = {
 class TicketFunctions:
     analyze: lambda_.Function
     find_resolution: lambda_.Function
+    revise_plan: lambda_.Function
     request_approval: lambda_.Function
     execute: lambda_.Function
     close_ticket: lambda_.Function
@@ -65,6 +71,7 @@ class TicketFunctions:
         return [
             self.analyze,
             self.find_resolution,
+            self.revise_plan,
             self.request_approval,
             self.execute,
             self.close_ticket,
@@ -74,7 +81,14 @@ class TicketFunctions:
 
     def steps(self) -> list[lambda_.Function]:
         """The functions the state machine invokes."""
-        return [self.analyze, self.find_resolution, self.request_approval, self.execute, self.close_ticket]
+        return [
+            self.analyze,
+            self.find_resolution,
+            self.revise_plan,
+            self.request_approval,
+            self.execute,
+            self.close_ticket,
+        ]
 
     def model_runners(self) -> list[lambda_.Function]:
         names = [name for name, spec in SPECS.items() if spec.runs_model]
@@ -125,6 +139,7 @@ def build_functions(
     return TicketFunctions(
         analyze=function("Analyze"),
         find_resolution=function("FindResolution"),
+        revise_plan=function("RevisePlan"),
         request_approval=function("RequestApproval"),
         execute=function("Execute"),
         close_ticket=function("CloseTicket"),

@@ -44,6 +44,7 @@ class TicketStateMachine(Construct):
         functions: TicketFunctions,
         approval_timeout: Duration,
         retry_interval_seconds: int,
+        max_approval_rounds: int = 3,
         log_execution_data: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -129,14 +130,30 @@ class TicketStateMachine(Construct):
             )
         )
 
+        # Request changes: a new proposal from the approver's feedback and edits, then Await approval
+        # again (a new round, checkpoint, email and link). The rounds are bounded by the API and this task.
+        revise_plan = guarded(
+            step(
+                "Revise plan",
+                functions.revise_plan,
+                {
+                    "analysis": sfn.JsonPath.object_at("$.analysis"),
+                    "plan": sfn.JsonPath.object_at("$.plan"),
+                    "decision": sfn.JsonPath.object_at("$.decision"),
+                },
+                "$.plan",
+            )
+        )
         approved = (
             sfn.Choice(self, "Approved?")
             .when(
                 sfn.Condition.string_equals("$.decision.outcome", "approved"),
                 execute.next(sfn.Succeed(self, "Completed")),
             )
+            .when(sfn.Condition.string_equals("$.decision.outcome", "changes_requested"), revise_plan)
             .otherwise(record_rejection.next(sfn.Succeed(self, "Rejected")))
         )
+        revise_plan.next(await_approval)
         record_expiry.next(
             sfn.Fail(
                 self,
@@ -168,7 +185,8 @@ class TicketStateMachine(Construct):
             "StateMachine",
             state_machine_type=sfn.StateMachineType.STANDARD,
             definition_body=sfn.DefinitionBody.from_chainable(definition),
-            timeout=Duration.seconds(approval_timeout.to_seconds() + 2 * 3600),
+            # Every round may wait the whole approval timeout; two hours more cover the steps around them.
+            timeout=Duration.seconds(max_approval_rounds * approval_timeout.to_seconds() + 2 * 3600),
             comment="supportflow: analyse a ticket, wait for a human decision, run the approved plan",
             tracing_enabled=True,
             # Every state transition is logged; inputs and outputs (customer text, task tokens) only on request.

@@ -16,3 +16,8 @@ def ticket_block(ticket: Ticket) -> str:
     subject = ticket.subject.translate(_BRACKETS)
     description = ticket.description.translate(_BRACKETS)
     return f"<ticket>\nSubject: {subject}\n{description}\n</ticket>"
+
+
+def data_block(tag: str, text: str) -> str:
+    """Text someone other than us wrote (a reviewer's feedback), as a data block it cannot close."""
+    return f"<{tag}>\n{text.translate(_BRACKETS)}\n</{tag}>"

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+from pydantic import ValidationError
 
 from ..domain.models import MAX_COMMENT_CHARS
+from ..domain.review import ReviewRequest
 from ..logic import approvals
 from ..observability import count
 from . import http, pages
@@ -59,14 +61,18 @@ def review_approval(ticket_id: TicketId) -> Response[str]:
     review = approvals.review(http.services_of(router), ticket_id, token)
     if not http.wants_html(event) and http.JSON in http.header(event, "accept"):
         checkpoint = review.checkpoint
-        return http.json_response(
-            200, PendingApproval(ticket_id=ticket_id, state=checkpoint.state, plan=checkpoint.data.plan)
+        pending = PendingApproval(
+            ticket_id=ticket_id,
+            state=checkpoint.state,
+            plan=checkpoint.data.plan,
+            round=review.round_number,
+            max_rounds=review.max_rounds,
+            decisions=["approve", "reject", "revise"] if review.can_revise else ["approve", "reject"],
+            addable=[step.action_id for step in review.addable],
         )
+        return http.json_response(200, pending)
     # Relative to /…/approvals/{ticket_id}: posts back to this route whatever the host or stage.
     return http.html_response(200, pages.approval_page(review, action_url=ticket_id))
-
-
-_OUTCOMES: dict[str, Literal["approved", "rejected"]] = {"approve": "approved", "reject": "rejected"}
 
 
 @router.post(
@@ -88,21 +94,35 @@ _OUTCOMES: dict[str, Literal["approved", "rejected"]] = {"approve": "approved", 
 def decide_approval(ticket_id: TicketId) -> Response[str]:
     services = http.services_of(router)
     event = router.current_event
-    form = http.form_or_json(event, "token, decision, comment")
-    outcome = _OUTCOMES.get(form.get("decision", ""))
-    if outcome is None:
-        raise RequestError("Say 'approve' or 'reject' in the field 'decision'.", code="invalid_decision")
-    comment = form.get("comment", "").strip()
-    if len(comment) > MAX_COMMENT_CHARS:
-        raise RequestError(f"The comment is longer than {MAX_COMMENT_CHARS} characters.", code="invalid_comment")
-    token = form.get("token", "")
-    if not token:
-        raise RequestError("The form needs the 'token' from the approval link. Use the link from the email.")
-    decision = approvals.decide(services, ticket_id, token, outcome, comment)
-    count("TicketsApproved" if outcome == "approved" else "TicketsRejected")
+    fields = http.form_or_json(event, "token, decision, steps, notes, comment, reason, feedback, notify_customer")
+    request = _review_request(fields)
+    token = fields.get("token", "")
+    decision = approvals.decide(services, ticket_id, token, request)
+    count(_METRICS[decision.outcome])
     ticket_url = f"{services.settings.base_url}/tickets/{ticket_id}"
     if http.wants_html(event):
         return http.html_response(200, pages.decision_page(ticket_id, decision, ticket_url))
     return http.json_response(
         200, DecisionRecorded(ticket_id=ticket_id, decision=decision, links={"ticket": ticket_url})
     )
+
+
+_METRICS = {"approved": "TicketsApproved", "rejected": "TicketsRejected", "changes_requested": "TicketsSentBack"}
+
+
+def _review_request(fields: dict[str, Any]) -> ReviewRequest:
+    """The decision as the contract states it; a malformed one is refused before anything is read."""
+    if fields.get("decision") not in ("approve", "reject", "revise"):
+        raise RequestError("Say 'approve', 'reject' or 'revise' in the field 'decision'.", code="invalid_decision")
+    if not fields.get("token"):
+        raise RequestError("The form needs the 'token' from the approval link. Use the link from the email.")
+    for text in ("comment", "reason", "feedback"):
+        if len(str(fields.get(text, "")).strip()) > MAX_COMMENT_CHARS:
+            code = "invalid_comment" if text == "comment" else "invalid_decision"
+            raise RequestError(f"The {text} is longer than {MAX_COMMENT_CHARS} characters.", code=code)
+    try:
+        return DecisionBody.model_validate(fields).review_request()
+    except ValidationError as error:
+        raise RequestError(http.validation_message(error), code="invalid_decision") from None
+    except ValueError as missing:
+        raise RequestError(str(missing), code="invalid_decision") from None

@@ -21,9 +21,11 @@ from ..domain.models import (
     MAX_DESCRIPTION_CHARS,
     MAX_SUBJECT_CHARS,
     Analysis,
+    ApprovalRound,
     Decision,
     FailureReport,
     NewTicket,
+    PlanChanges,
     ResolutionPlan,
     StepResult,
     TicketState,
@@ -32,6 +34,7 @@ from ..domain.models import (
     trimmed_not_blank,
 )
 from ..domain.resume import ResumeFrom
+from ..domain.review import ReviewRequest
 from ..logic.conversation import ConversationReply
 from ..logic.resume import ResumeStarted
 from ..logic.tickets import TicketRecord
@@ -87,8 +90,43 @@ class DecisionBody(BaseModel):
     model_config = ConfigDict(title="DecisionForm")
 
     token: str = Field(description="The token from the approval link, unchanged.")
-    decision: Literal["approve", "reject"]
-    comment: Annotated[str, Field(max_length=MAX_COMMENT_CHARS)] = ""
+    decision: Literal["approve", "reject", "revise"]
+    steps: list[str] | None = Field(
+        default=None,
+        description="approve or revise: the plan as the approver wants it, catalog action ids in order "
+        "(in a form, repeated `steps` fields). Absent: the plan as proposed. Ignored with reject.",
+    )
+    notes: dict[str, str] = Field(
+        default_factory=dict,
+        description="Per-step notes for the engineer, keyed by action id (in a form, `notes[<action id>]`).",
+    )
+    comment: Annotated[str, Field(max_length=MAX_COMMENT_CHARS)] = Field(default="", description="approve: optional.")
+    reason: Annotated[str, Field(max_length=MAX_COMMENT_CHARS)] = Field(
+        default="", description="reject: required (`comment` is taken when absent, as before)."
+    )
+    feedback: Annotated[str, Field(max_length=MAX_COMMENT_CHARS)] = Field(
+        default="", description="revise: required; what the planner should change."
+    )
+    notify_customer: bool = Field(
+        default=False, description="reject: whether the reason goes to the customer (else a neutral sentence)."
+    )
+
+    def review_request(self) -> ReviewRequest:
+        """The decision in the domain's words; the fields each decision requires are checked here."""
+        if self.decision == "reject":
+            reason = self.reason.strip() or self.comment.strip()
+            if not reason:
+                raise ValueError("A rejection needs a reason in the field 'reason'.")
+            return ReviewRequest(
+                outcome="rejected", reason=reason, comment=self.comment.strip(), notify_customer=self.notify_customer
+            )
+        if self.decision == "revise":
+            if not self.feedback.strip():
+                raise ValueError("Sending a plan back needs your feedback in the field 'feedback'.")
+            return ReviewRequest(
+                outcome="changes_requested", steps=self.steps, notes=self.notes, feedback=self.feedback.strip()
+            )
+        return ReviewRequest(outcome="approved", steps=self.steps, notes=self.notes, comment=self.comment.strip())
 
 
 # Responses
@@ -131,6 +169,7 @@ class ApprovalSummary(BaseModel):
     approver_email: str
     requested_at: datetime
     link_expires_at: datetime
+    round: int = 1
 
 
 class FailureSummary(BaseModel):
@@ -164,6 +203,43 @@ class ExecutionSummary(WorkflowSummary):
         return ExecutionSummary(name=run.name, status=run.status, started_at=run.started_at, stopped_at=run.stopped_at)
 
 
+class RoundView(BaseModel):
+    """One closed review round: what was proposed, what the approver decided, what they changed."""
+
+    number: int
+    proposed_steps: list[str]
+    proposed_plan_hash: str
+    requested_at: datetime
+    approver_email: str
+    outcome: str
+    decided_by: str
+    decided_at: datetime
+    changes: PlanChanges
+    comment: str = ""
+    feedback: str = ""
+    reason: str = ""
+    notify_customer: bool = False
+
+    @staticmethod
+    def of(closed: ApprovalRound) -> RoundView:
+        decision = closed.decision
+        return RoundView(
+            number=closed.number,
+            proposed_steps=closed.proposed_plan.action_ids,
+            proposed_plan_hash=closed.proposed_plan.plan_hash,
+            requested_at=closed.requested_at,
+            approver_email=closed.approver_email,
+            outcome=decision.outcome,
+            decided_by=decision.decided_by,
+            decided_at=decision.decided_at,
+            changes=decision.changes,
+            comment=decision.comment,
+            feedback=decision.feedback,
+            reason=decision.reason,
+            notify_customer=decision.notify_customer,
+        )
+
+
 class TicketView(BaseModel):
     """A ticket as `GET /tickets/{id}` shows it. The task token is never shown."""
 
@@ -178,6 +254,10 @@ class TicketView(BaseModel):
     plan_hash: str | None = None
     approval: ApprovalSummary | None = None
     decision: Decision | None = None
+    # The plan that runs (or ran): the proposed one as the approver approved it, edits included.
+    approved_plan: ResolutionPlan | None = None
+    # Every closed review round, oldest first.
+    rounds: list[RoundView] = []
     step_results: list[StepResult] = []
     failure: FailureSummary | None = None
     checkpoints: list[CheckpointSummary]
@@ -201,6 +281,8 @@ class TicketView(BaseModel):
             plan_hash=data.plan_hash if data else None,
             approval=ApprovalSummary.model_validate(approval.model_dump(exclude={"task_token"})) if approval else None,
             decision=data.decision if data else None,
+            approved_plan=data.approved_plan if data else None,
+            rounds=[RoundView.of(r) for r in data.rounds] if data else [],
             step_results=data.step_results if data else [],
             failure=FailureSummary.of(data.failure) if data and data.failure else None,
             checkpoints=[CheckpointSummary.of(c) for c in record.history],
@@ -267,6 +349,12 @@ class PendingApproval(BaseModel):
     ticket_id: str
     state: str
     plan: ResolutionPlan | None
+    round: int = 1
+    max_rounds: int = 1
+    # The decisions this round offers: the last round has no revise.
+    decisions: list[str] = ["approve", "reject", "revise"]
+    # Catalog actions `steps` may add to the plan.
+    addable: list[str] = []
 
 
 class DecisionRecorded(BaseModel):

@@ -47,6 +47,8 @@ DOMAIN_ERRORS: dict[type[domain.SupportflowError], tuple[int, str]] = {
     domain.WorkflowUnavailable: (503, "workflow_unavailable"),
     domain.TicketIdTaken: (503, "workflow_unavailable"),
     domain.CheckpointNotFound: (404, "checkpoint_not_found"),
+    domain.InvalidPlanEdit: (400, "invalid_plan_edit"),
+    domain.RevisionRefused: (409, "revision_limit_reached"),
 }
 INTERNAL = (500, "internal_error")
 

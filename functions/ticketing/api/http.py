@@ -10,7 +10,7 @@ from __future__ import annotations
 import binascii
 import json
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qsl
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
@@ -112,24 +112,66 @@ def parsed[M: BaseModel](model: type[M], body: dict[str, Any], code: str) -> M:
         raise RequestError(validation_message(error), code=code) from None
 
 
-def form_or_json(event: APIGatewayProxyEvent, fields: str) -> dict[str, str]:
-    """A form's fields (each once) or a JSON object of strings; `fields` names them for the error."""
+# Form fields that may repeat (`steps`, in order) or carry a key (`notes[<action id>]`); others appear once.
+_REPEATED = {"steps"}
+_KEYED = "notes"
+_TRUE = {"true", "on", "1", "yes"}
+_FALSE = {"false", "off", "0", "no", ""}
+
+
+def form_or_json(event: APIGatewayProxyEvent, fields: str) -> dict[str, Any]:
+    """A form's fields or a JSON object, as one dict: `steps` a list in order, `notes` a dict by key,
+    `notify_customer` a bool, every other field a string given once; `fields` names them for errors."""
     media = _media_type(event)
     raw = raw_body(event)
     if media == FORM:
-        found = parse_qs(raw, keep_blank_values=True)
-        if any(len(v) != 1 for v in found.values()):
-            raise RequestError("Each form field may appear once.")
-        return {k: v[0] for k, v in found.items()}
+        return _form_fields(parse_qsl(raw, keep_blank_values=True))
     if media == JSON:
         try:
             body = json.loads(raw or "null")
         except (ValueError, RecursionError):
             raise RequestError("The request body is not valid JSON.", code="malformed_json") from None
-        if not isinstance(body, dict) or not all(isinstance(v, str) for v in body.values()):
-            raise RequestError(f"Send a JSON object of strings: {fields}.", code="malformed_json")
+        if not isinstance(body, dict) or not all(_json_field_ok(k, v) for k, v in body.items()):
+            raise RequestError(
+                f"Send a JSON object: {fields}; `steps` a list of strings, `notes` an object of strings, "
+                "`notify_customer` true or false, the rest strings.",
+                code="malformed_json",
+            )
         return body
     raise UnsupportedMediaType("Send the decision as a form or as JSON.")
+
+
+def _json_field_ok(key: str, value: Any) -> bool:
+    if key in _REPEATED:
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if key == _KEYED:
+        return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+    if key == "notify_customer":
+        return isinstance(value, bool)
+    return isinstance(value, str)
+
+
+def _form_fields(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in _REPEATED:
+            found.setdefault(key, []).append(value)
+        elif key.startswith(f"{_KEYED}[") and key.endswith("]"):
+            notes = found.setdefault(_KEYED, {})
+            if key[len(_KEYED) + 1 : -1] in notes:
+                raise RequestError("Each form field may appear once.")
+            if value.strip():
+                notes[key[len(_KEYED) + 1 : -1]] = value
+        elif key in found:
+            raise RequestError("Each form field may appear once.")
+        else:
+            found[key] = value
+    if "notify_customer" in found:
+        flag = str(found["notify_customer"]).strip().lower()
+        if flag not in _TRUE | _FALSE:
+            raise RequestError("Say true or false in the field 'notify_customer'.", code="invalid_decision")
+        found["notify_customer"] = flag in _TRUE
+    return found
 
 
 def single_query_value(event: APIGatewayProxyEvent, name: str) -> str:

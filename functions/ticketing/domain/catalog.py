@@ -6,6 +6,8 @@ import json
 from functools import cache
 from importlib import resources
 
+from pydantic import Field
+
 from .models import Analysis, Category, Model, ResolutionPlan, ResolutionStep
 
 
@@ -16,7 +18,13 @@ class CatalogEntry(Model):
 
 class ResolutionCatalog(Model):
     schema_version: int
+    # The most steps one plan may hold (the agent's answer and an approver's edit alike).
+    max_steps_per_plan: int = Field(ge=1)
     categories: dict[Category, CatalogEntry]
+
+    def allowed_actions(self, category: Category) -> dict[str, ResolutionStep]:
+        """The actions a plan for `category` may use: its own entry's and the general ones, by id."""
+        return {s.action_id: s for c in dict.fromkeys((category, Category.GENERAL)) for s in self.categories[c].steps}
 
     def actions(self) -> dict[str, ResolutionStep]:
         """Every known action by its stable id."""

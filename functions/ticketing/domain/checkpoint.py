@@ -15,6 +15,7 @@ from pydantic import Field
 from .models import (
     Analysis,
     ApprovalRequest,
+    ApprovalRound,
     Decision,
     FailureReport,
     Model,
@@ -37,6 +38,14 @@ class CheckpointData(Model):
     decision: Decision | None = None
     step_results: list[StepResult] = Field(default_factory=list)
     failure: FailureReport | None = None
+    # Every closed review round, oldest first; `plan` is the latest proposal, `approved_plan` what runs.
+    rounds: list[ApprovalRound] = Field(default_factory=list)
+    approved_plan: ResolutionPlan | None = None
+
+    @property
+    def current_round(self) -> int:
+        """The number of the review round under way (or about to be): one after those closed."""
+        return len(self.rounds) + 1
 
     def carried_into(self, state: TicketState) -> CheckpointData:
         """What the next checkpoint starts from: a failure stays with its FAILED checkpoint

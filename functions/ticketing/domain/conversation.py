@@ -11,7 +11,7 @@ import re
 from datetime import datetime
 from typing import Literal
 
-from .checkpoint import Checkpoint
+from .checkpoint import Checkpoint, CheckpointData
 from .models import Model, Ticket, TicketState
 
 MAX_MESSAGE_CHARS = 2000
@@ -54,7 +54,8 @@ def brief(ticket: Ticket, latest: Checkpoint | None, state: str) -> TicketBrief:
     """Where the ticket stands and what happens next, for every state it can be in."""
     data = latest.data if latest else None
     analysis = data.analysis if data else None
-    plan = data.plan if data else None
+    # Once approved, the plan that runs is the approved one (the approver may have edited it).
+    plan = (data.approved_plan or data.plan) if data else None
     triage = ""
     if analysis is not None:
         triage = f" It was analysed as a {analysis.category.value} issue of {analysis.severity.value} severity."
@@ -67,28 +68,44 @@ def brief(ticket: Ticket, latest: Checkpoint | None, state: str) -> TicketBrief:
     elif state == TicketState.ANALYZING:
         where = "The issue is being analysed."
         next_ = "Resolution steps are chosen from the catalog and sent to an approver."
+    elif state == TicketState.FINDING_SOLUTION and data is not None and data.rounds:
+        asked = data.rounds[-1].decision
+        where = (
+            f"The approver asked for changes to the proposed plan in review round {asked.round}, "
+            f"so a revised plan is being prepared.{triage}"
+        )
+        next_ = f"The revised plan goes to the approver for review round {asked.round + 1}."
     elif state == TicketState.FINDING_SOLUTION:
         where = f"Resolution steps are being chosen.{triage}"
         next_ = "The proposed plan goes to an approver by email."
     elif state == TicketState.AWAITING_APPROVAL:
         approval = data.approval if data else None
         until = f" until {_when(approval.link_expires_at)}" if approval else ""
-        where = f"A plan of {len(plan.steps) if plan else 0} steps ({steps}) waits for the approver's decision.{triage}"
+        review_round = f" (review round {approval.round})" if approval and approval.round > 1 else ""
+        where = (
+            f"A plan of {len(plan.steps) if plan else 0} steps ({steps}) waits for the approver's "
+            f"decision{review_round}.{triage}"
+        )
         next_ = (
             f"The approver approves or rejects it{until}. If approved, the steps run and you are told; "
             "if rejected, you are told why; if nobody decides in time, the ticket is escalated."
         )
     elif state == TicketState.EXECUTING:
         done = len(data.succeeded_actions()) if data else 0
-        where = f"The approved plan is running: {done} of {len(plan.steps) if plan else 0} steps done ({steps})."
+        where = (
+            f"The approved plan is running: {done} of {len(plan.steps) if plan else 0} steps done ({steps})."
+            f"{_edits(data)}"
+        )
         next_ = "The remaining steps run, then you receive a completion email."
     elif state == TicketState.COMPLETED:
         ran = len(data.step_results) if data else 0
-        where = f"It is resolved: the approved plan ran all {ran} steps ({steps})."
+        where = f"It is resolved: the approved plan ran all {ran} steps ({steps}).{_edits(data)}"
         next_ = "Nothing more runs on this ticket. If the problem comes back, say so here or open a new ticket."
     elif state == TicketState.REJECTED:
         decision = data.decision if data else None
-        why = f' The approver said: "{decision.comment}".' if decision and decision.comment else ""
+        # The reason is the customer's to read only when the approver said so.
+        told = decision is not None and decision.notify_customer and decision.reason
+        why = f' The approver\'s reason: "{decision.reason}".' if told and decision else ""
         where = f"The approver rejected the proposed plan, so none of its steps ran.{why}"
         next_ = "The workflow has ended. A support engineer follows up with you about another approach."
     elif state == TicketState.EXPIRED:
@@ -109,6 +126,26 @@ def brief(ticket: Ticket, latest: Checkpoint | None, state: str) -> TicketBrief:
         where = f"The workflow stopped ({state}) before the ticket reached an end."
         next_ = "An operator has to look at it; nothing else runs automatically."
     return TicketBrief(ticket_id=ticket.ticket_id, issue=_issue(ticket, latest), state=state, where=where, next=next_)
+
+
+def _edits(data: CheckpointData | None) -> str:
+    """What the approver changed before approving, and after how many rounds, in words (empty: nothing)."""
+    decision = data.decision if data else None
+    if data is None or decision is None:
+        return ""
+    said = []
+    changes = decision.changes
+    titles = {s.action_id: s.title for r in data.rounds for s in r.proposed_plan.steps}
+    titles.update({s.action_id: s.title for s in (data.approved_plan.steps if data.approved_plan else [])})
+    if changes.dropped:
+        said.append("dropped " + ", ".join(titles.get(a, a) for a in changes.dropped))
+    if changes.added:
+        said.append("added " + ", ".join(titles.get(a, a) for a in changes.added))
+    if changes.moved:
+        said.append("changed the order")
+    edited = f" The approver {'; '.join(said)} before approving." if said else ""
+    rounds = f" It took {decision.round} review rounds." if decision.round > 1 else ""
+    return edited + rounds
 
 
 def template_reply(facts: TicketBrief) -> str:

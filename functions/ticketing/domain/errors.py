@@ -53,6 +53,14 @@ class TaskNoLongerWaiting(SupportflowError):
     """The workflow's waiting task refused a result: it already has one, timed out, or its run ended."""
 
 
+class InvalidPlanEdit(SupportflowError):
+    """An approver's edit breaks a plan rule (unknown or foreign action, duplicate, empty, too long)."""
+
+
+class RevisionRefused(SupportflowError):
+    """The plan cannot be sent back again: the last review round is under way."""
+
+
 class ResumeRefused(SupportflowError):
     """The ticket cannot be resumed: it ended well, or its workflow still runs."""
 

@@ -24,6 +24,7 @@ EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-
 MAX_DESCRIPTION_CHARS = 5000
 MAX_SUBJECT_CHARS = 200
 MAX_COMMENT_CHARS = 1000
+MAX_STEP_NOTE_CHARS = 500
 
 
 def utc_now() -> datetime:
@@ -145,6 +146,8 @@ class ResolutionStep(Model):
     instructions: str
     # The agent's wording of this step for this customer; empty when the catalog answered.
     note: str = ""
+    # The approver's note for the engineer who carries the step out; empty when none was given.
+    reviewer_note: Annotated[str, StringConstraints(max_length=MAX_STEP_NOTE_CHARS)] = ""
 
 
 class ResolutionPlan(Model):
@@ -153,7 +156,8 @@ class ResolutionPlan(Model):
     category: Category
     steps: list[ResolutionStep] = Field(min_length=1)
     customer_message: str
-    source: Literal["catalog", "model"] = "catalog"
+    # "reviewer": the steps an approver chose (an edit, or a revision without a model).
+    source: Literal["catalog", "model", "reviewer"] = "catalog"
     provenance: Provenance = Field(default_factory=Provenance)
 
     @field_validator("steps")
@@ -169,18 +173,65 @@ class ResolutionPlan(Model):
         """What an approver approves: any change to the steps changes this.
 
         The provenance (which source answered, tokens) is bookkeeping, not part of the plan.
+        An empty reviewer note is left out, so a plan without notes hashes as it always did.
         """
-        return sha256_hex(self.model_dump(mode="json", exclude={"provenance"}))
+        dumped = self.model_dump(mode="json", exclude={"provenance"})
+        for step in dumped["steps"]:
+            if not step["reviewer_note"]:
+                del step["reviewer_note"]
+        return sha256_hex(dumped)
+
+    @property
+    def action_ids(self) -> list[str]:
+        return [s.action_id for s in self.steps]
+
+
+class PlanChanges(Model):
+    """What an approver changed in the proposed plan (action ids)."""
+
+    dropped: list[str] = Field(default_factory=list)
+    added: list[str] = Field(default_factory=list)
+    moved: list[str] = Field(default_factory=list)
+    noted: list[str] = Field(default_factory=list)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.dropped or self.added or self.moved or self.noted)
+
+
+Outcome = Literal["approved", "rejected", "changes_requested"]
 
 
 class Decision(Model):
-    """An approver's decision, sent to the waiting workflow as the task output."""
+    """An approver's decision, sent to the waiting workflow as the task output.
 
-    outcome: Literal["approved", "rejected"]
+    `plan_hash` is the hash of the plan decided on: the approved plan (as edited) when
+    approved, else the proposed one. `proposed_plan_hash` names the plan the approver was
+    shown, so Execute can tell the decision belongs to the round the checkpoint holds.
+    """
+
+    outcome: Outcome
     plan_hash: str
     decided_at: datetime
     decided_by: str
     comment: Annotated[str, StringConstraints(max_length=MAX_COMMENT_CHARS)] = ""
+    round: int = Field(default=1, ge=1)
+    proposed_plan_hash: str = ""
+    # approved: the plan that runs, exactly (the proposed one, or the approver's edit of it)
+    approved_plan: ResolutionPlan | None = None
+    changes: PlanChanges = Field(default_factory=PlanChanges)
+    # rejected: why, and whether the customer may read it
+    reason: Annotated[str, StringConstraints(max_length=MAX_COMMENT_CHARS)] = ""
+    notify_customer: bool = False
+    # changes_requested: what the approver wants, and the steps as they edited them (empty: as proposed)
+    feedback: Annotated[str, StringConstraints(max_length=MAX_COMMENT_CHARS)] = ""
+    requested_steps: list[str] = Field(default_factory=list)
+    requested_notes: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def shown_plan_hash(self) -> str:
+        """The hash of the plan the approver was shown (older decisions carry only `plan_hash`)."""
+        return self.proposed_plan_hash or self.plan_hash
 
 
 class StepResult(Model):
@@ -197,6 +248,17 @@ class ApprovalRequest(Model):
     approver_email: str
     requested_at: datetime
     link_expires_at: datetime
+    round: int = Field(default=1, ge=1)
+
+
+class ApprovalRound(Model):
+    """One round of review, closed by its decision: what was proposed, to whom, what they decided."""
+
+    number: int = Field(ge=1)
+    proposed_plan: ResolutionPlan
+    approver_email: str
+    requested_at: datetime
+    decision: Decision
 
 
 class FailureReport(Model):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
-from .models import Analysis, Decision, FailureReport, Model, ResolutionPlan, Ticket
+from .models import Analysis, ApprovalRound, Decision, FailureReport, Model, ResolutionPlan, StepResult, Ticket
 
 
 class Email(Model):
@@ -34,6 +35,7 @@ def _steps_text(plan: ResolutionPlan) -> str:
     return "\n".join(
         f"  {i}. {s.title} [{s.action_id}]\n     {s.instructions}"
         + (f"\n     The assistant's note (model-written): {s.note}" if s.note else "")
+        + (f"\n     The approver's note: {s.reviewer_note}" if s.reviewer_note else "")
         for i, s in enumerate(plan.steps, 1)
     )
 
@@ -42,23 +44,59 @@ def _steps_html(plan: ResolutionPlan) -> str:
     items = "".join(
         f"<li><strong>{escape(s.title)}</strong> <code>{escape(s.action_id)}</code><br>{escape(s.instructions)}"
         + (f"<br><em>The assistant's note (model-written): {escape(s.note)}</em>" if s.note else "")
+        + (f"<br><em>The approver's note: {escape(s.reviewer_note)}</em>" if s.reviewer_note else "")
         + "</li>"
         for s in plan.steps
     )
     return f"<ol>{items}</ol>"
 
 
+def _earlier_rounds(rounds: Sequence[ApprovalRound]) -> tuple[str, str]:
+    """What earlier review rounds asked for, as text and HTML (empty in the first round)."""
+    sent_back = [r for r in rounds if r.decision.outcome == "changes_requested"]
+    if not sent_back:
+        return "", ""
+    text = "".join(
+        f"Round {r.number} was sent back by {r.decision.decided_by}: {r.decision.feedback}\n" for r in sent_back
+    )
+    html = "".join(
+        f"<p>Round {r.number} was sent back by {escape(r.decision.decided_by)}: "
+        f"<em>{escape(r.decision.feedback)}</em></p>"
+        for r in sent_back
+    )
+    return text + "\n", html
+
+
 def approval_request(
-    *, ticket: Ticket, analysis: Analysis, plan: ResolutionPlan, approver: str, link: str, expires_at: datetime
+    *,
+    ticket: Ticket,
+    analysis: Analysis,
+    plan: ResolutionPlan,
+    approver: str,
+    link: str,
+    expires_at: datetime,
+    round_number: int = 1,
+    max_rounds: int = 1,
+    earlier: Sequence[ApprovalRound] = (),
 ) -> Email:
     subject = f"Approval needed: {ticket.ticket_id} ({analysis.category.value}, {analysis.severity.value})"
+    if round_number > 1:
+        subject += f", round {round_number} of {max_rounds}"
+    rounds_text, rounds_html = _earlier_rounds(earlier)
+    last = round_number >= max_rounds
+    choices = (
+        "approve (you may edit the steps) or reject it"
+        if last
+        else "approve (you may edit the steps), send it back, or reject it"
+    )
     text = (
         f"Ticket {ticket.ticket_id} from customer {ticket.customer_id} needs your decision.\n\n"
         f"Issue: {ticket.description}\n\n"
         f"Analysis: {analysis.category.value}, severity {analysis.severity.value}.\n{analysis.explanation}\n\n"
-        f"Proposed plan:\n{_steps_text(plan)}\n\n"
-        f"Review the plan and approve or reject it here (the page asks you to confirm):\n{link}\n\n"
-        f"This link expires at {_when(expires_at)} and works once.\n"
+        f"{rounds_text}"
+        f"Proposed plan (review round {round_number} of {max_rounds}):\n{_steps_text(plan)}\n\n"
+        f"Review the plan and {choices} here (the page asks you to confirm):\n{link}\n\n"
+        f"This link expires at {_when(expires_at)} and works once. It replaces any earlier link for this ticket.\n"
     )
     html = _html(
         subject,
@@ -67,7 +105,8 @@ def approval_request(
         f"<p><strong>Issue:</strong> {escape(ticket.description)}</p>"
         f"<p><strong>Analysis:</strong> {escape(analysis.category.value)}, severity "
         f"{escape(analysis.severity.value)}.<br><small>{escape(analysis.explanation)}</small></p>"
-        f"<h3>Proposed plan</h3>{_steps_html(plan)}"
+        f"{rounds_html}"
+        f"<h3>Proposed plan (review round {round_number} of {max_rounds})</h3>{_steps_html(plan)}"
         f"<p><a href='{escape(link, quote=True)}' style='display:inline-block;padding:10px 18px;"
         "background:#0b5cad;color:#fff;text-decoration:none;border-radius:6px'>Review and decide</a></p>"
         f"<p><small>The page asks you to confirm; opening it decides nothing. The link expires at "
@@ -76,14 +115,20 @@ def approval_request(
     return Email(to=(approver,), subject=subject, text=text, html=html, kind="approval-request")
 
 
+# What the customer reads when the approver keeps the reason of a rejection to the team.
+NEUTRAL_REJECTION = "The reviewer decided that this plan is not the right way to resolve your issue."
+
+
 def rejection_notice(*, ticket: Ticket, decision: Decision) -> Email:
+    """The customer hears the reason only when the approver chose to tell them, else a neutral sentence."""
     subject = f"Update on your ticket {ticket.ticket_id}"
-    reason = f"\nThe reviewer noted: {decision.comment}\n" if decision.comment else ""
+    said = decision.reason if decision.notify_customer and decision.reason else ""
+    reason = f"\nThe reviewer's reason: {said}\n" if said else f"\n{NEUTRAL_REJECTION}\n"
     text = (
         f"Hello {ticket.customer_id},\n\nThe resolution we proposed for your ticket {ticket.ticket_id} was not "
         f"approved, so we will not run it.{reason}\nA support engineer will contact you about next steps.\n"
     )
-    note = f"<p>The reviewer noted: {escape(decision.comment)}</p>" if decision.comment else ""
+    note = f"<p>The reviewer's reason: {escape(said)}</p>" if said else f"<p>{escape(NEUTRAL_REJECTION)}</p>"
     html = _html(
         subject,
         f"<h2>Update on your ticket {escape(ticket.ticket_id)}</h2>"
@@ -136,15 +181,38 @@ def failure_notice(*, ticket: Ticket, failure: FailureReport, operator: str) -> 
     return Email(to=(operator,), subject=subject, text=text, html=html, kind="failed")
 
 
-def completion_notice(*, ticket: Ticket, plan: ResolutionPlan) -> Email:
-    subject = f"Your ticket {ticket.ticket_id} is resolved"
+def plan_approved_notice(*, ticket: Ticket, plan: ResolutionPlan) -> Email:
+    """The customer hears which steps will run, as approved (edits included), before the first runs."""
+    subject = f"Your ticket {ticket.ticket_id}: the resolution was approved"
     text = (
-        f"Hello {ticket.customer_id},\n\nWe ran the approved resolution for ticket {ticket.ticket_id}:\n"
-        f"{_steps_text(plan)}\n\nReply if the problem comes back.\n"
+        f"Hello {ticket.customer_id},\n\nAn engineer approved the resolution for ticket {ticket.ticket_id}. "
+        f"These steps will now run, in this order:\n{_steps_text(plan)}\n\nWe will tell you how each one went.\n"
     )
     html = _html(
         subject,
-        f"<h2>{escape(subject)}</h2><p>We ran the approved resolution:</p>{_steps_html(plan)}"
+        f"<h2>{escape(subject)}</h2><p>These steps will now run, in this order:</p>{_steps_html(plan)}"
+        "<p>We will tell you how each one went.</p>",
+    )
+    return Email(to=(ticket.customer_email,), subject=subject, text=text, html=html, kind="approved")
+
+
+def completion_notice(*, ticket: Ticket, plan: ResolutionPlan, results: Sequence[StepResult] = ()) -> Email:
+    """The customer hears each step's outcome, in the order the steps ran."""
+    subject = f"Your ticket {ticket.ticket_id} is resolved"
+    titles = {s.action_id: s.title for s in plan.steps}
+    outcomes = [(titles.get(r.action_id, r.action_id), r.status, r.detail) for r in results]
+    text = (
+        f"Hello {ticket.customer_id},\n\nWe ran the approved resolution for ticket {ticket.ticket_id}:\n"
+        + "".join(f"  {i}. {title}: {status}. {detail}\n" for i, (title, status, detail) in enumerate(outcomes, 1))
+        + "\nReply if the problem comes back.\n"
+    )
+    items = "".join(
+        f"<li><strong>{escape(title)}</strong>: {escape(status)}<br><small>{escape(detail)}</small></li>"
+        for title, status, detail in outcomes
+    )
+    html = _html(
+        subject,
+        f"<h2>{escape(subject)}</h2><p>We ran the approved resolution:</p><ol>{items}</ol>"
         "<p>Reply if the problem comes back.</p>",
     )
     return Email(to=(ticket.customer_email,), subject=subject, text=text, html=html, kind="completed")

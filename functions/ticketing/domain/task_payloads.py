@@ -34,6 +34,12 @@ class FindResolutionTask(WorkflowTask):
     analysis: Analysis
 
 
+class RevisePlanTask(WorkflowTask):
+    analysis: Analysis
+    plan: ResolutionPlan
+    decision: Decision
+
+
 class RequestApprovalTask(WorkflowTask):
     analysis: Analysis
     plan: ResolutionPlan

@@ -10,20 +10,23 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any
 
 from pydantic import BaseModel
 
 from ..domain.approval_link import ApprovalClaims
+from ..domain.catalog import load_catalog
 from ..domain.checkpoint import Checkpoint
 from ..domain.errors import (
     AlreadyDecided,
     ApprovalExpired,
     ApprovalLinkInvalid,
     ApprovalWindowClosed,
+    RevisionRefused,
     TaskNoLongerWaiting,
 )
-from ..domain.models import Decision, Ticket, TicketState, utc_now
+from ..domain.models import ApprovalRequest, Decision, ResolutionPlan, ResolutionStep, Ticket, TicketState, utc_now
+from ..domain.review import ReviewRequest, edited_plan, plan_changes
 from ..ports import Services
 from .checkpoints import latest_checkpoint
 from .tickets import require_ticket_id
@@ -35,6 +38,16 @@ class ApprovalReview(BaseModel):
     ticket: Ticket
     checkpoint: Checkpoint
     token: str
+    round_number: int = 1
+    max_rounds: int = 1
+    # Catalog actions the approver may add: the ticket category's and the general ones not proposed.
+    addable: list[ResolutionStep] = []
+    # Whether a planning model answers a request for changes (else the next round proposes the edit as is).
+    model_revises: bool = False
+
+    @property
+    def can_revise(self) -> bool:
+        return self.round_number < self.max_rounds
 
 
 def _when(moment: datetime) -> str:
@@ -47,9 +60,20 @@ def _expired() -> ApprovalExpired:
     )
 
 
+_DECIDED_AS = {"approved": "approved", "rejected": "rejected", "changes_requested": "sent back for changes"}
+
+
+def _sent_back(latest: Checkpoint) -> Decision | None:
+    """The decision that sent the latest round back, while its revision is under way."""
+    rounds = latest.data.rounds
+    if rounds and rounds[-1].decision.outcome == "changes_requested":
+        return rounds[-1].decision
+    return None
+
+
 def _already_decided(decision: Decision) -> AlreadyDecided:
     return AlreadyDecided(
-        f"This ticket was already {decision.outcome} at {_when(decision.decided_at)} "
+        f"This ticket was already {_DECIDED_AS[decision.outcome]} at {_when(decision.decided_at)} "
         f"by {decision.decided_by or 'the approver'} through the approval link. Nothing was changed.",
         outcome=decision.outcome,
         decided_at=decision.decided_at,
@@ -73,7 +97,14 @@ def _require_pending(latest: Checkpoint, claims: ApprovalClaims, workflow_runnin
         raise _expired()
     if latest.state is TicketState.AWAITING_APPROVAL:
         raise ApprovalWindowClosed(
-            "A newer approval request replaced this link. Use the link in the most recent email."
+            f"A newer approval request (review round {latest.data.current_round}) replaced this link. "
+            "Use the link in the most recent email."
+        )
+    sent_back = _sent_back(latest)
+    if sent_back is not None:
+        raise ApprovalWindowClosed(
+            f"This plan was sent back for changes at {_when(sent_back.decided_at)}; the revised plan comes in a "
+            "new email. Use the link in the most recent email. Nothing was changed."
         )
     raise AlreadyDecided(
         f"This ticket is no longer waiting for approval (it is {latest.state.value}). Nothing was changed."
@@ -92,33 +123,78 @@ def _open(
 def review(services: Services, ticket_id: str, token: str) -> ApprovalReview:
     ticket, latest, claims, running = _open(services, ticket_id, token, utc_now())
     _require_pending(latest, claims, running)
-    return ApprovalReview(ticket=ticket, checkpoint=latest, token=token)
+    approval, plan = latest.data.approval, latest.data.plan
+    assert approval is not None and plan is not None
+    proposed = set(plan.action_ids)
+    allowed = load_catalog().allowed_actions(plan.category)
+    return ApprovalReview(
+        ticket=ticket,
+        checkpoint=latest,
+        token=token,
+        round_number=approval.round,
+        max_rounds=services.settings.max_approval_rounds,
+        addable=[step for action_id, step in allowed.items() if action_id not in proposed],
+        model_revises=services.settings.model_enabled,
+    )
 
 
-def decide(
-    services: Services,
-    ticket_id: str,
-    token: str,
-    outcome: Literal["approved", "rejected"],
-    comment: str = "",
-) -> Decision:
+def decide(services: Services, ticket_id: str, token: str, request: ReviewRequest) -> Decision:
+    """Hand the approver's decision to the waiting workflow, once; edits are checked first."""
     now = utc_now()
     ticket, latest, claims, running = _open(services, ticket_id, token, now)
     _require_pending(latest, claims, running)
-    approval = latest.data.approval
-    assert approval is not None, "an AWAITING_APPROVAL checkpoint always holds its approval request"
-    decision = Decision(
-        outcome=outcome,
-        plan_hash=claims.plan_hash,
-        decided_at=now,
-        decided_by=approval.approver_email,
-        comment=comment,
-    )
+    approval, proposed = latest.data.approval, latest.data.plan
+    assert approval is not None and proposed is not None, "an AWAITING_APPROVAL checkpoint holds its request and plan"
+    decision = _decision(services, request, proposed, approval, now)
     try:
         services.workflow.send_decision(approval.task_token, decision)
     except TaskNoLongerWaiting:
-        raise _why_closed(services, ticket, now) from None
+        raise _why_closed(services, ticket, latest, now) from None
     return decision
+
+
+def _decision(
+    services: Services, request: ReviewRequest, proposed: ResolutionPlan, approval: ApprovalRequest, now: datetime
+) -> Decision:
+    common: dict[str, Any] = {
+        "decided_at": now,
+        "decided_by": approval.approver_email,
+        "round": approval.round,
+        "proposed_plan_hash": proposed.plan_hash,
+        "comment": request.comment,
+    }
+    catalog = load_catalog()
+    if request.outcome == "rejected":
+        return Decision(
+            outcome="rejected",
+            plan_hash=proposed.plan_hash,
+            reason=request.reason,
+            notify_customer=request.notify_customer,
+            **common,
+        )
+    edited = edited_plan(catalog, proposed, request.steps, request.notes)
+    if request.outcome == "approved":
+        return Decision(
+            outcome="approved",
+            plan_hash=edited.plan_hash,
+            approved_plan=edited,
+            changes=plan_changes(proposed, edited),
+            **common,
+        )
+    if approval.round >= services.settings.max_approval_rounds:
+        raise RevisionRefused(
+            f"This is review round {approval.round} of {services.settings.max_approval_rounds}, the last one: "
+            "approve the plan (you may edit its steps) or reject it. Nothing was changed."
+        )
+    return Decision(
+        outcome="changes_requested",
+        plan_hash=proposed.plan_hash,
+        feedback=request.feedback,
+        requested_steps=edited.action_ids if request.steps is not None else [],
+        requested_notes={s.action_id: s.reviewer_note for s in edited.steps if s.reviewer_note},
+        changes=plan_changes(proposed, edited),
+        **common,
+    )
 
 
 # After a decision is accepted, the next step records it within moments; a second click
@@ -126,16 +202,19 @@ def decide(
 _DECISION_VISIBLE_WITHIN = (0.1, 0.2, 0.4, 0.8)
 
 
-def _why_closed(services: Services, ticket: Ticket, now: datetime) -> Exception:
+def _why_closed(services: Services, ticket: Ticket, waited: Checkpoint, now: datetime) -> Exception:
     """Step Functions refused the result: say whether someone decided first or time ran out."""
     current = latest_checkpoint(services.checkpoints, ticket)
     for pause in _DECISION_VISIBLE_WITHIN:
-        if current.data.decision is not None or current.state is not TicketState.AWAITING_APPROVAL:
+        if current.content_hash != waited.content_hash:
             break
         time.sleep(pause)
         current = latest_checkpoint(services.checkpoints, ticket)
     if current.data.decision is not None:
         return _already_decided(current.data.decision)
+    closed = next((r for r in current.data.rounds if r.number == waited.data.current_round), None)
+    if closed is not None:
+        return _already_decided(closed.decision)
     approval = current.data.approval
     # Step Functions says TaskTimedOut both to a late click and to the loser of a race: once the
     # wait's deadline has passed with no decision recorded, it was the timeout.

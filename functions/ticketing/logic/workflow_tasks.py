@@ -15,15 +15,20 @@ from urllib.parse import quote
 from ..agents import analyst, planner
 from ..domain import notifications
 from ..domain.catalog import load_catalog
-from ..domain.errors import PlanNotApproved, ResolutionStepFailed
+from ..domain.checkpoint import Checkpoint, CheckpointData
+from ..domain.errors import InvalidPlanEdit, PlanNotApproved, ResolutionStepFailed
 from ..domain.models import (
     Analysis,
     ApprovalRequest,
+    ApprovalRound,
+    Decision,
     FailureReport,
     ResolutionPlan,
+    Ticket,
     TicketState,
     utc_now,
 )
+from ..domain.review import edited_plan
 from ..domain.task_payloads import (
     AnalyzeTask,
     CloseTask,
@@ -32,6 +37,7 @@ from ..domain.task_payloads import (
     ExecutionReport,
     FindResolutionTask,
     RequestApprovalTask,
+    RevisePlanTask,
 )
 from ..ports import Services
 from .checkpoints import latest_checkpoint, record_checkpoint
@@ -64,11 +70,15 @@ def request_approval(services: Services, task: RequestApprovalTask) -> dict[str,
     expires_at = now + timedelta(seconds=settings.approval_link_ttl_seconds)
     # A retried attempt may carry a new task token; the key tells the attempts apart.
     token_digest = hashlib.sha256(task.task_token.encode()).hexdigest()[:16]
+    history = services.checkpoints.history(task.ticket.ticket_id, task.ticket.customer_id)
+    latest = history[-1] if history else None
+    round_number = latest.data.current_round if latest is not None else 1
     checkpoint = record_checkpoint(
         services.checkpoints,
         task.ticket,
         TicketState.AWAITING_APPROVAL,
         task.checkpoint_key("AWAITING_APPROVAL", token_digest),
+        after=latest,
         analysis=task.analysis,
         plan=task.plan,
         plan_hash=task.plan.plan_hash,
@@ -77,6 +87,7 @@ def request_approval(services: Services, task: RequestApprovalTask) -> dict[str,
             approver_email=settings.approver_email,
             requested_at=now,
             link_expires_at=expires_at,
+            round=round_number,
         ),
     )
     approval = checkpoint.data.approval
@@ -94,49 +105,48 @@ def request_approval(services: Services, task: RequestApprovalTask) -> dict[str,
         approver=settings.approver_email,
         link=approval_link(settings.base_url, task.ticket.ticket_id, token),
         expires_at=approval.link_expires_at,
+        round_number=approval.round,
+        max_rounds=settings.max_approval_rounds,
+        earlier=checkpoint.data.rounds,
     )
     message_id = services.mailer.send(email)
     return {"message_id": message_id, "checkpoint_hash": checkpoint.content_hash}
 
 
 def execute_plan(services: Services, task: ExecuteTask) -> ExecutionReport:
-    """Run exactly the approved plan, step by step, recording each outcome."""
+    """Run exactly the approved plan (as the approver edited it), step by step, recording each outcome."""
     executor = services.executor
-    ticket = task.ticket
-    latest = latest_checkpoint(services.checkpoints, ticket)
-    plan = latest.data.plan
-    approved_hash = task.decision.plan_hash
-    if task.decision.outcome != "approved":
+    ticket, decision = task.ticket, task.decision
+    if decision.outcome != "approved":
         raise PlanNotApproved(f"Ticket {ticket.ticket_id} was not approved; nothing runs.")
-    if plan is None or plan.plan_hash != approved_hash or latest.data.plan_hash != approved_hash:
-        raise PlanNotApproved(
-            f"The plan in ticket {ticket.ticket_id}'s latest checkpoint is not the approved plan; nothing runs."
-        )
-    unknown = load_catalog().unknown_actions(plan)
-    if unknown:
-        raise PlanNotApproved(f"The plan names actions outside the resolution catalog: {', '.join(unknown)}.")
+    latest = latest_checkpoint(services.checkpoints, ticket)
+    plan = _plan_to_run(ticket, latest, decision)
     if latest.state is TicketState.COMPLETED:
         return ExecutionReport(
-            plan_hash=approved_hash,
+            plan_hash=decision.plan_hash,
             executor=executor.name,
             step_results=latest.data.step_results,
             completed_now=False,
         )
     # A resumed ticket that failed after its decision continues under that same recorded approval.
-    resumed = latest.state is TicketState.FAILED and latest.data.decision == task.decision
+    resumed = latest.state is TicketState.FAILED and latest.data.decision == decision
     if latest.state not in (TicketState.AWAITING_APPROVAL, TicketState.EXECUTING) and not resumed:
         raise PlanNotApproved(f"Ticket {ticket.ticket_id} is {latest.state.value}, not ready to execute.")
 
-    if latest.state is TicketState.EXECUTING and latest.data.decision == task.decision:
-        checkpoint = latest  # a retried attempt carries on where the last one stopped
+    if latest.data.decision == decision and latest.state is not TicketState.AWAITING_APPROVAL:
+        checkpoint = latest  # a retried or resumed attempt carries on where the last one stopped
     else:
+        # The customer hears which steps will run before the first is recorded (at least once).
+        services.mailer.send(notifications.plan_approved_notice(ticket=ticket, plan=plan))
         checkpoint = record_checkpoint(
             services.checkpoints,
             ticket,
             TicketState.EXECUTING,
             task.checkpoint_key("EXECUTING"),
             after=latest,
-            decision=task.decision,
+            decision=decision,
+            approved_plan=plan,
+            rounds=closed_rounds(latest.data, decision),
         )
     results = list(checkpoint.data.step_results)
     done = checkpoint.data.succeeded_actions()
@@ -157,7 +167,7 @@ def execute_plan(services: Services, task: ExecuteTask) -> ExecutionReport:
             raise ResolutionStepFailed(f"Step {action.action_id} failed: {result.detail}")
     # Tell the customer before the final checkpoint: a retry after a failed send resends (at least once)
     # instead of finding COMPLETED and never telling them.
-    services.mailer.send(notifications.completion_notice(ticket=ticket, plan=plan))
+    services.mailer.send(notifications.completion_notice(ticket=ticket, plan=plan, results=results))
     record_checkpoint(
         services.checkpoints,
         ticket,
@@ -166,7 +176,67 @@ def execute_plan(services: Services, task: ExecuteTask) -> ExecutionReport:
         after=checkpoint,
         step_results=results,
     )
-    return ExecutionReport(plan_hash=approved_hash, executor=executor.name, step_results=results)
+    return ExecutionReport(plan_hash=decision.plan_hash, executor=executor.name, step_results=results)
+
+
+def _plan_to_run(ticket: Ticket, latest: Checkpoint, decision: Decision) -> ResolutionPlan:
+    """The plan the decision approved, once it is shown to be the round's proposal as the rules allow it edited."""
+    proposed = latest.data.plan
+    refused = f"The plan in ticket {ticket.ticket_id}'s latest checkpoint is not the approved plan; nothing runs."
+    shown = decision.shown_plan_hash
+    if proposed is None or proposed.plan_hash != shown or latest.data.plan_hash != shown:
+        raise PlanNotApproved(refused)
+    catalog = load_catalog()
+    plan = decision.approved_plan or proposed
+    if plan.plan_hash != decision.plan_hash:
+        raise PlanNotApproved(refused)
+    notes = {s.action_id: s.reviewer_note for s in plan.steps if s.reviewer_note}
+    try:
+        allowed = edited_plan(catalog, proposed, plan.action_ids, notes)
+    except InvalidPlanEdit as broken:
+        raise PlanNotApproved(f"The approved plan breaks a plan rule: {broken.message} Nothing runs.") from None
+    if allowed.plan_hash != plan.plan_hash:
+        raise PlanNotApproved(refused)
+    return plan
+
+
+def closed_rounds(data: CheckpointData, decision: Decision) -> list[ApprovalRound]:
+    """The ticket's review rounds with the round `decision` closed (once, whatever the retries)."""
+    if any(r.decision == decision for r in data.rounds) or data.plan is None or data.approval is None:
+        return list(data.rounds)
+    closed = ApprovalRound(
+        number=data.approval.round,
+        proposed_plan=data.plan,
+        approver_email=data.approval.approver_email,
+        requested_at=data.approval.requested_at,
+        decision=decision,
+    )
+    return [*data.rounds, closed]
+
+
+def revise_plan(services: Services, task: RevisePlanTask) -> ResolutionPlan:
+    """Changes were requested: record the closed round, then propose the next round's plan."""
+    ticket, decision = task.ticket, task.decision
+    if decision.outcome != "changes_requested":
+        raise PlanNotApproved(f"Ticket {ticket.ticket_id}: no changes were requested; nothing to revise.")
+    if decision.round >= services.settings.max_approval_rounds:
+        raise PlanNotApproved(
+            f"Ticket {ticket.ticket_id} had its last review round ({decision.round}); it cannot be sent back again."
+        )
+    latest = latest_checkpoint(services.checkpoints, ticket)
+    record_checkpoint(
+        services.checkpoints,
+        ticket,
+        TicketState.FINDING_SOLUTION,
+        task.checkpoint_key("FINDING_SOLUTION", f"round-{decision.round + 1}"),
+        after=latest,
+        rounds=closed_rounds(latest.data, decision),
+        approval=None,
+        decision=None,
+    )
+    return planner.revise(
+        ticket, task.analysis, task.plan, decision, services.language_model, services.settings.model_id
+    )
 
 
 def close_ticket(services: Services, task: CloseTask) -> ClosingReport:
@@ -178,7 +248,10 @@ def close_ticket(services: Services, task: CloseTask) -> ClosingReport:
     if state is TicketState.REJECTED:
         if task.decision is None:
             raise ValueError("a rejection needs the decision")
-        record_checkpoint(services.checkpoints, ticket, state, key, decision=task.decision)
+        history = services.checkpoints.history(ticket.ticket_id, ticket.customer_id)
+        latest = history[-1] if history else None
+        rounds = closed_rounds(latest.data, task.decision) if latest is not None else []
+        record_checkpoint(services.checkpoints, ticket, state, key, after=latest, decision=task.decision, rounds=rounds)
         email = notifications.rejection_notice(ticket=ticket, decision=task.decision)
     elif state is TicketState.EXPIRED:
         record_checkpoint(services.checkpoints, ticket, state, key)
