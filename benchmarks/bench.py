@@ -148,6 +148,7 @@ STACK_ENVIRONMENT = {
     **{name.value: "x" for name in Env},
     Env.MODEL_ID.value: "none",
     Env.APPROVAL_LINK_TTL_SECONDS.value: "3600",
+    Env.MAX_APPROVAL_ROUNDS.value: "3",
     Env.APPROVAL_TIMEOUT_SECONDS.value: "3600",
 }
 

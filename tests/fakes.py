@@ -163,6 +163,7 @@ def fake_settings(**overrides: Any) -> Settings:
         "OPERATOR_EMAIL": "ops@example.com",
         "PUBLIC_BASE_URL": "https://api.example.com/prod",
         "APPROVAL_LINK_TTL_SECONDS": "3600",
+        "MAX_APPROVAL_ROUNDS": "3",
         "APPROVAL_TIMEOUT_SECONDS": "7200",
         "STATE_MACHINE_ARN": "arn:aws:states:us-east-1:123456789012:stateMachine:tickets",
     }

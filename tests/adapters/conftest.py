@@ -77,6 +77,7 @@ def moto_stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[MotoStack]:
             Env.APPROVAL_LINK_TTL_SECONDS: "3600",
             Env.APPROVAL_TIMEOUT_SECONDS: "7200",
             Env.MODEL_ID: "none",
+            Env.MAX_APPROVAL_ROUNDS: "3",
         }
         for key, value in env.items():
             monkeypatch.setenv(str(key), value)

@@ -301,6 +301,10 @@ def test_the_approval_page_shows_the_plan_and_decides_nothing(services: FakeServ
         "ticket_id": WAITING.ticket_id,
         "state": "AWAITING_APPROVAL",
         "plan": plan.model_dump(mode="json"),
+        "round": 1,
+        "max_rounds": 3,
+        "decisions": ["approve", "reject", "revise"],
+        "addable": ["general.gather-details", "general.escalate-specialist"],
     }
     assert world(services) == before
 
@@ -326,11 +330,13 @@ def test_rejecting_through_the_form_answers_with_a_page(services: FakeServices, 
         services,
         "POST",
         f"/approvals/{WAITING.ticket_id}",
-        urlencode({"token": waiting, "decision": "reject"}),
+        urlencode({"token": waiting, "decision": "reject", "reason": "Needs an engineer on site."}),
         headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"},
     )
     assert answer.status == 200 and answer.content_type.startswith("text/html") and "Rejected" in answer.text
-    assert [d.outcome for _, d in services.workflow.decisions] == ["rejected"]
+    assert [(d.outcome, d.reason) for _, d in services.workflow.decisions] == [
+        ("rejected", "Needs an engineer on site.")
+    ]
 
 
 def test_a_second_decision_after_the_first_was_recorded_is_409_as_json_and_as_a_page(
@@ -341,7 +347,7 @@ def test_a_second_decision_after_the_first_was_recorded_is_409_as_json_and_as_a_
     ((_, won),) = services.workflow.decisions
     workflow_tasks.execute_plan(services, task(ExecuteTask, WAITING, decision=won))  # the next step records it
     before = world(services)
-    again = call(services, "POST", f"/approvals/{WAITING.ticket_id}", {**form, "decision": "reject"})
+    again = call(services, "POST", f"/approvals/{WAITING.ticket_id}", {**form, "decision": "reject", "reason": "no"})
     assert again.error == (409, "already_decided") and "already approved" in again.json()["message"]
     page = call(
         services, "GET", f"/approvals/{WAITING.ticket_id}", headers={"Accept": "text/html"}, query={"token": [waiting]}

@@ -25,6 +25,7 @@ COMPLETE = {
     Env.APPROVAL_LINK_TTL_SECONDS.value: "3600",
     Env.APPROVAL_TIMEOUT_SECONDS.value: "7200",
     Env.MODEL_ID.value: "none",
+    Env.MAX_APPROVAL_ROUNDS.value: "3",
 }
 REQUIRED = sorted((module, name.value) for module, names in REQUIRED_ENV.items() for name in names)
 

@@ -120,6 +120,7 @@ def test_each_function_has_its_handler_and_environment(template):
     assert set(by_handler) == {
         "ticketing.handlers.analyze.handler",
         "ticketing.handlers.find_resolution.handler",
+        "ticketing.handlers.revise_plan.handler",
         "ticketing.handlers.request_approval.handler",
         "ticketing.handlers.execute.handler",
         "ticketing.handlers.close_ticket.handler",

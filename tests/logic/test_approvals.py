@@ -23,8 +23,12 @@ from ticketing.domain.errors import (
     ApprovalWindowClosed,
 )
 from ticketing.domain.models import TicketState
+from ticketing.domain.review import ReviewRequest
 from ticketing.domain.task_payloads import CloseTask, ExecuteTask
 from ticketing.logic import approvals, workflow_tasks
+
+APPROVE = ReviewRequest(outcome="approved")
+REJECT = ReviewRequest(outcome="rejected", reason="Not the right fix.")
 
 
 @pytest.fixture
@@ -53,7 +57,9 @@ def test_a_valid_link_sends_the_decision_for_the_checkpoints_plan_and_writes_no_
     services: FakeServices, waiting: Checkpoint
 ) -> None:
     writes = services.checkpoints.appends
-    made = approvals.decide(services, TICKET.ticket_id, link(services, waiting), "approved", "ok")
+    made = approvals.decide(
+        services, TICKET.ticket_id, link(services, waiting), ReviewRequest(outcome="approved", comment="ok")
+    )
     assert services.workflow.decisions == [("task-token-1", made)]
     assert (made.outcome, made.plan_hash, made.decided_by, made.comment) == (
         "approved",
@@ -73,7 +79,7 @@ def test_reviewing_shows_the_waiting_plan_and_decides_nothing(services: FakeServ
 
 def test_a_signed_token_for_another_plan_is_refused(services: FakeServices, waiting: Checkpoint) -> None:
     with pytest.raises(ApprovalLinkInvalid):
-        approvals.decide(services, TICKET.ticket_id, link(services, waiting, plan_hash="0" * 64), "approved")
+        approvals.decide(services, TICKET.ticket_id, link(services, waiting, plan_hash="0" * 64), APPROVE)
     assert services.workflow.decisions == []
 
 
@@ -83,9 +89,9 @@ def test_a_link_replaced_by_a_newer_request_is_gone_and_the_newer_one_decides(
     old = link(services, waiting)
     request_approval_again(services, "task-token-2")
     with pytest.raises(ApprovalWindowClosed, match="newer approval request"):
-        approvals.decide(services, TICKET.ticket_id, old, "approved")
+        approvals.decide(services, TICKET.ticket_id, old, APPROVE)
     assert services.workflow.decisions == []
-    approvals.decide(services, TICKET.ticket_id, link(services, latest(services)), "approved")
+    approvals.decide(services, TICKET.ticket_id, link(services, latest(services)), APPROVE)
     assert [token for token, _ in services.workflow.decisions] == ["task-token-2"]
 
 
@@ -96,21 +102,21 @@ def test_an_expired_link_is_refused_by_review_and_decide_and_sends_nothing(
     with pytest.raises(ApprovalLinkExpired):
         approvals.review(services, TICKET.ticket_id, expired)
     with pytest.raises(ApprovalLinkExpired):
-        approvals.decide(services, TICKET.ticket_id, expired, "approved")
+        approvals.decide(services, TICKET.ticket_id, expired, APPROVE)
     assert services.workflow.decisions == []
 
 
 def test_a_link_for_a_workflow_that_stopped_is_closed(services: FakeServices, waiting: Checkpoint) -> None:
     services.workflow.stop(TICKET.ticket_id, "ABORTED")
     with pytest.raises(ApprovalWindowClosed, match="no longer waiting"):
-        approvals.decide(services, TICKET.ticket_id, link(services, waiting), "approved")
+        approvals.decide(services, TICKET.ticket_id, link(services, waiting), APPROVE)
     assert services.workflow.decisions == []
 
 
 def test_after_the_request_expired_the_link_says_so(services: FakeServices, waiting: Checkpoint) -> None:
     workflow_tasks.close_ticket(services, task(CloseTask, outcome="EXPIRED"))
     with pytest.raises(ApprovalExpired, match="expired before anyone decided"):
-        approvals.decide(services, TICKET.ticket_id, link(services, waiting), "approved")
+        approvals.decide(services, TICKET.ticket_id, link(services, waiting), APPROVE)
     assert services.workflow.decisions == []
 
 
@@ -118,7 +124,7 @@ def test_a_decided_ticket_says_when_and_by_whom(services: FakeServices, waiting:
     rejected = decision(waiting, "rejected", decided_at=datetime(2026, 11, 25, 10, 0, tzinfo=UTC))
     workflow_tasks.close_ticket(services, task(CloseTask, outcome="REJECTED", decision=rejected))
     with pytest.raises(AlreadyDecided, match="already rejected at 2026-11-25 10:00:00 UTC by approver@example.com"):
-        approvals.decide(services, TICKET.ticket_id, link(services, waiting), "approved")
+        approvals.decide(services, TICKET.ticket_id, link(services, waiting), APPROVE)
     assert services.workflow.decisions == []
 
 
@@ -126,7 +132,7 @@ def test_the_click_that_lost_the_race_names_the_winners_decision_once_the_next_s
     services: FakeServices, waiting: Checkpoint, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     token = link(services, waiting)
-    won = approvals.decide(services, TICKET.ticket_id, token, "approved")
+    won = approvals.decide(services, TICKET.ticket_id, token, APPROVE)
 
     def execute_runs_meanwhile(_: float) -> None:
         if latest(services).state is TicketState.AWAITING_APPROVAL:
@@ -134,7 +140,7 @@ def test_the_click_that_lost_the_race_names_the_winners_decision_once_the_next_s
 
     monkeypatch.setattr(approvals, "time", SimpleNamespace(sleep=execute_runs_meanwhile))
     with pytest.raises(AlreadyDecided, match="already approved at .* by approver@example.com") as lost:
-        approvals.decide(services, TICKET.ticket_id, token, "rejected")
+        approvals.decide(services, TICKET.ticket_id, token, REJECT)
     assert lost.value.outcome == "approved" and lost.value.decided_at == won.decided_at
     assert services.workflow.decisions == [("task-token-1", won)]
 
@@ -146,7 +152,7 @@ def test_a_closed_task_with_no_decision_recorded_yet_is_already_decided_after_a_
     monkeypatch.setattr(approvals, "time", SimpleNamespace(sleep=pauses.append))
     services.workflow.closed_tokens.add("task-token-1")  # another click's result was accepted first
     with pytest.raises(AlreadyDecided, match="already answered a moment ago"):
-        approvals.decide(services, TICKET.ticket_id, link(services, waiting), "approved")
+        approvals.decide(services, TICKET.ticket_id, link(services, waiting), APPROVE)
     assert 0 < sum(pauses) <= 2  # long enough for the next step to record it, short for the person clicking
     assert latest(services) == waiting and services.workflow.decisions == []
 
@@ -159,7 +165,7 @@ def test_a_closed_task_whose_run_stopped_meanwhile_is_closed_not_decided(
     )
     services.workflow.closed_tokens.add("task-token-1")
     with pytest.raises(ApprovalWindowClosed, match="closed before the decision arrived"):
-        approvals.decide(services, TICKET.ticket_id, link(services, waiting), "approved")
+        approvals.decide(services, TICKET.ticket_id, link(services, waiting), APPROVE)
 
 
 def test_a_closed_task_past_the_wait_deadline_is_expired_not_already_decided(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -173,6 +179,6 @@ def test_a_closed_task_past_the_wait_deadline_is_expired_not_already_decided(mon
     services.workflow.closed_tokens.add("task-token-1")  # the wait timed out
     with pytest.raises(ApprovalExpired, match="expired before anyone decided"):
         approvals.decide(
-            services, TICKET.ticket_id, link(services, waiting, expires_at=later + timedelta(hours=1)), "approved"
+            services, TICKET.ticket_id, link(services, waiting, expires_at=later + timedelta(hours=1)), APPROVE
         )
     assert latest(services) == waiting and services.workflow.decisions == []

@@ -91,7 +91,7 @@ def test_execute_runs_exactly_the_approved_plan_and_completes(services: FakeServ
     assert states.count(TicketState.EXECUTING) == 1 + len(planned)  # entering, then one per step
     done = latest(services).data
     assert done.decision is not None and done.decision.outcome == "approved"
-    assert [e.kind for e in services.mailer.sent] == ["approval-request", "completed"]
+    assert [e.kind for e in services.mailer.sent] == ["approval-request", "approved", "completed"]
 
 
 def test_execute_refuses_a_plan_other_than_the_approved_one() -> None:
