@@ -20,6 +20,7 @@ from tests.fakes import FakeLambdaContext, FakeServices, FakeWorkflow
 from tests.journey import await_approval, decision, latest, task
 from ticketing.api import errors as api_errors
 from ticketing.api.app import app
+from ticketing.api.http import serving
 from ticketing.domain import errors as domain
 from ticketing.domain.models import Ticket
 from ticketing.domain.task_payloads import CloseTask, ExecuteTask
@@ -80,9 +81,9 @@ def event(
 
 
 def send(services: FakeServices, request: dict[str, Any]) -> Answer:
-    app.append_context(services=services)  # type: ignore[no-untyped-call]
     lambda_context: Any = FakeLambdaContext()
-    response = app.resolve(request, lambda_context)
+    with serving(services):
+        response = app.resolve(request, lambda_context)
     headers = {k: v[-1] for k, v in (response.get("multiValueHeaders") or {}).items()}
     headers.update(response.get("headers") or {})
     return Answer(response["statusCode"], headers, response["body"])

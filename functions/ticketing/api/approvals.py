@@ -58,7 +58,7 @@ _APPROVAL_ERRORS: dict[int, OpenAPIResponse] = {
 def review_approval(ticket_id: TicketId) -> Response[str]:
     event = router.current_event
     token = http.single_query_value(event, "token")
-    review = approvals.review(http.services_of(router), ticket_id, token)
+    review = approvals.review(http.current_services(), ticket_id, token)
     if not http.wants_html(event) and http.JSON in http.header(event, "accept"):
         checkpoint = review.checkpoint
         pending = PendingApproval(
@@ -92,7 +92,7 @@ def review_approval(ticket_id: TicketId) -> Response[str]:
     openapi_extensions={"requestBody": body_doc(DecisionBody, http.FORM, http.JSON)},
 )
 def decide_approval(ticket_id: TicketId) -> Response[str]:
-    services = http.services_of(router)
+    services = http.current_services()
     event = router.current_event
     fields = http.form_or_json(event, "token, decision, steps, notes, comment, reason, feedback, notify_customer")
     request = _review_request(fields)

@@ -37,7 +37,7 @@ def post_message(ticket_id: TicketId) -> Response[str]:
     )
     message = http.parsed(MessageBody, body, "invalid_message")
     return http.json_response(
-        200, ReplyView.of(conversation.post_message(http.services_of(router), ticket_id, message.text))
+        200, ReplyView.of(conversation.post_message(http.current_services(), ticket_id, message.text))
     )
 
 
@@ -51,5 +51,5 @@ def post_message(ticket_id: TicketId) -> Response[str]:
     },
 )
 def get_conversation(ticket_id: TicketId) -> Response[str]:
-    found, turns = conversation.conversation(http.services_of(router), ticket_id)
+    found, turns = conversation.conversation(http.current_services(), ticket_id)
     return http.json_response(200, ConversationView(ticket_id=found, turns=[TurnView.of(t) for t in turns]))

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import binascii
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -48,10 +51,23 @@ def html_response(status: int, body: str) -> Response[str]:
     return Response(status_code=status, content_type=f"{HTML}; charset=utf-8", body=body, headers=_PAGE_HEADERS)
 
 
-def services_of(router: Any) -> Services:
-    """The services the handler put in the resolver's context for this request."""
-    services: Services = router.context["services"]
-    return services
+# The services of the request being answered. A ContextVar, not the resolver's shared context: the
+# resolver is one object per process, and the local server answers requests on several threads.
+_SERVICES: ContextVar[Services] = ContextVar("services")
+
+
+@contextmanager
+def serving(services: Services) -> Iterator[None]:
+    """Answer the requests resolved inside the block with `services`."""
+    token = _SERVICES.set(services)
+    try:
+        yield
+    finally:
+        _SERVICES.reset(token)
+
+
+def current_services() -> Services:
+    return _SERVICES.get()
 
 
 def header(event: APIGatewayProxyEvent, name: str) -> str:

@@ -50,7 +50,7 @@ router = APIGatewayRouter()  # type: ignore[no-untyped-call]
     },
 )
 def submit_ticket() -> Response[str]:
-    services = http.services_of(router)
+    services = http.current_services()
     event = router.current_event
     body = http.json_object(event, "Send the ticket as JSON with the header 'Content-Type: application/json'.")
     request = http.parsed(TicketBody, body, "invalid_ticket").new_ticket()
@@ -80,7 +80,7 @@ def submit_ticket() -> Response[str]:
     },
 )
 def get_ticket(ticket_id: TicketId) -> Response[str]:
-    return http.json_response(200, TicketView.of(tickets.ticket_record(http.services_of(router), ticket_id)))
+    return http.json_response(200, TicketView.of(tickets.ticket_record(http.current_services(), ticket_id)))
 
 
 @router.post(
@@ -98,7 +98,7 @@ def get_ticket(ticket_id: TicketId) -> Response[str]:
     },
 )
 def resume_ticket(ticket_id: TicketId) -> Response[str]:
-    services = http.services_of(router)
+    services = http.current_services()
     started = resume.resume_ticket(services, ticket_id)
     count("TicketsResumed")
     url = f"{services.settings.base_url}/tickets/{started.ticket_id}"
