@@ -22,6 +22,7 @@ from ticketing.api import errors as api_errors
 from ticketing.api.app import app
 from ticketing.api.http import serving
 from ticketing.domain import errors as domain
+from ticketing.domain.errors import StoreUnavailable
 from ticketing.domain.models import Ticket
 from ticketing.domain.task_payloads import CloseTask, ExecuteTask
 from ticketing.logic import tickets, workflow_tasks
@@ -565,3 +566,16 @@ def test_an_error_maps_to_its_own_status_and_code_before_its_parents(
     error: Exception, expected: tuple[int, str]
 ) -> None:
     assert api_errors.status_and_code(error) == expected
+
+
+def test_a_ticket_store_that_cannot_answer_now_is_503_store_unavailable(
+    services: FakeServices, waiting: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def throttled(*_: Any) -> Any:
+        raise StoreUnavailable(
+            "The ticket store could not read the ticket's checkpoints right now; nothing was changed."
+        )
+
+    monkeypatch.setattr(services.checkpoints, "history", throttled)
+    answer = call(services, "GET", f"/tickets/{WAITING.ticket_id}")
+    assert answer.error == (503, "store_unavailable") and "nothing was changed" in answer.json()["message"]

@@ -246,7 +246,7 @@ def test_memory_throttling_beyond_botocore_retries_is_retried_by_the_step(api, s
     assert api.post_decision(link, "approve").status == 200
     view = settled(api, stack, ticket_id, "COMPLETED")
     assert fault.injected == BOTOCORE_ATTEMPTS + 1
-    assert failed_attempts(stack, ticket_id) == ["ThrottlingException"]
+    assert failed_attempts(stack, ticket_id) == ["StoreUnavailable"]
     assert trail(view) == COMPLETED_TRAIL
     assert executor.runs_of(ticket_id) == dict.fromkeys(NETWORK_PLAN, 1)
 
@@ -260,7 +260,7 @@ def test_an_action_whose_result_could_not_be_recorded_is_the_only_one_run_again(
     )
     assert api.post_decision(link, "approve").status == 200
     view = settled(api, stack, ticket_id, "COMPLETED")
-    assert fault.injected == BOTOCORE_ATTEMPTS and failed_attempts(stack, ticket_id) == ["ThrottlingException"]
+    assert fault.injected == BOTOCORE_ATTEMPTS and failed_attempts(stack, ticket_id) == ["StoreUnavailable"]
     assert executor.runs_of(ticket_id) == {**dict.fromkeys(NETWORK_PLAN, 1), NETWORK_PLAN[1]: 2}
     assert trail(view) == COMPLETED_TRAIL
 

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..domain.checkpoint import Checkpoint, in_order
-from .memory_events import session_events
+from .memory_events import session_events, store_errors
 from .memory_events import tag as _tag
 
 log = logging.getLogger(__name__)
@@ -35,10 +35,12 @@ class AgentCoreCheckpointLog:
 
     def history(self, ticket_id: str, customer_id: str) -> list[Checkpoint]:
         """All checkpoints of a ticket, oldest first."""
-        return in_order(self._read_all(ticket_id, customer_id))
+        with store_errors("read the ticket's checkpoints"):
+            return in_order(self._read_all(ticket_id, customer_id))
 
     def append(self, checkpoint: Checkpoint, customer_id: str) -> None:
-        self._write(checkpoint, customer_id)
+        with store_errors("save the ticket's checkpoint"):
+            self._write(checkpoint, customer_id)
 
     def _write(self, checkpoint: Checkpoint, customer_id: str) -> None:
         token_source = f"{checkpoint.ticket_id}|{checkpoint.step_key}|{checkpoint.sequence}"

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..domain.conversation import Role, Turn
 from ..domain.models import Ticket, utc_now
+from .memory_events import store_errors
 
 if TYPE_CHECKING:
     from bedrock_agentcore.memory import MemorySessionManager
@@ -59,17 +60,18 @@ class ConversationStore:
         turn = Turn(role=role, text=text, at=utc_now())
         # No client token is passed: CreateEvent's is an idempotency token that botocore fills in
         # per call and keeps across its retries, and a turn is a new event on every call.
-        self._memory().add_turns(
-            actor_id=ticket.customer_id,
-            session_id=ticket.ticket_id,
-            messages=[ConversationalMessage(text, MessageRole(role))],
-            metadata={
-                "kind": _tag(KIND),
-                "role": _tag(role),
-                "at": _tag(turn.at.isoformat(timespec="microseconds")),
-            },
-            event_timestamp=turn.at,
-        )
+        with store_errors("save the conversation turn"):
+            self._memory().add_turns(
+                actor_id=ticket.customer_id,
+                session_id=ticket.ticket_id,
+                messages=[ConversationalMessage(text, MessageRole(role))],
+                metadata={
+                    "kind": _tag(KIND),
+                    "role": _tag(role),
+                    "at": _tag(turn.at.isoformat(timespec="microseconds")),
+                },
+                event_timestamp=turn.at,
+            )
         return turn
 
     def turns(self, ticket_id: str, customer_id: str) -> list[Turn]:
@@ -88,9 +90,10 @@ class ConversationStore:
         return _session_manager(self._client, self._memory_id)
 
     def _read(self, ticket_id: str, customer_id: str, most: int) -> list[Turn]:
-        events = self._memory().list_events(
-            actor_id=customer_id, session_id=ticket_id, eventMetadata=[_IS_TURN], max_results=most
-        )
+        with store_errors("read the conversation"):
+            events = self._memory().list_events(
+                actor_id=customer_id, session_id=ticket_id, eventMetadata=[_IS_TURN], max_results=most
+            )
         found = [turn for event in events for turn in _turns_in(event)]
         # The listing's order is not the conversation's: events in one millisecond tie on AWS.
         return sorted(found, key=lambda t: (t.at, _ROLE_ORDER[t.role]))

@@ -8,7 +8,12 @@ filter, so each store still checks what it parses).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+from botocore.exceptions import ClientError
+
+from ..domain.errors import StoreUnavailable
 
 PAGE_SIZE = 100
 
@@ -41,3 +46,24 @@ def session_events(
         if not token:
             return
         request["nextToken"] = token
+
+
+# AgentCore Memory answers these (or a 5xx) when a later attempt may succeed.
+_PASSING = frozenset(
+    {"ThrottlingException", "ServiceQuotaExceededException", "ServiceException", "InternalServerException"}
+)
+
+
+@contextmanager
+def store_errors(what: str) -> Iterator[None]:
+    """Turn AgentCore Memory's passing failures into `StoreUnavailable`; anything else stays as it is."""
+    try:
+        yield
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        if code in _PASSING or status >= 500 or status == 429:
+            raise StoreUnavailable(
+                f"The ticket store could not {what} right now ({code}); nothing was changed. Please try again."
+            ) from error
+        raise

@@ -46,6 +46,7 @@ DOMAIN_ERRORS: dict[type[domain.SupportflowError], tuple[int, str]] = {
     domain.IdempotencyKeyReused: (409, "idempotency_key_reused"),
     domain.WorkflowUnavailable: (503, "workflow_unavailable"),
     domain.TicketIdTaken: (503, "workflow_unavailable"),
+    domain.StoreUnavailable: (503, "store_unavailable"),
     domain.CheckpointNotFound: (404, "checkpoint_not_found"),
     domain.InvalidPlanEdit: (400, "invalid_plan_edit"),
     domain.RevisionRefused: (409, "revision_limit_reached"),

@@ -73,6 +73,10 @@ class WorkflowUnavailable(SupportflowError):
     """The workflow service could not be reached or refused for a reason a later retry may fix."""
 
 
+class StoreUnavailable(SupportflowError):
+    """The ticket store (checkpoints, conversations) refused for a reason a later retry may fix."""
+
+
 class EmailRejected(SupportflowError):
     """SES refused an email for good (the message or the account); retrying cannot help."""
 
