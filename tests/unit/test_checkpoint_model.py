@@ -1,6 +1,6 @@
 from datetime import UTC, datetime, timedelta
 
-from ticketing.domain.checkpoint import Checkpoint, CheckpointData, in_order, newest
+from ticketing.domain.checkpoint import Checkpoint, CheckpointData, in_order
 from ticketing.domain.models import TicketState
 
 from ..conftest import make_ticket
@@ -31,16 +31,16 @@ def test_the_hash_survives_a_json_round_trip():
     assert again.verify() and again.content_hash == sealed.content_hash
 
 
-def test_newest_is_by_sequence_whatever_the_order_or_timestamps():
+def test_the_order_is_by_sequence_whatever_the_listing_or_timestamps():
     same_second = [checkpoint(2, at=T0), checkpoint(3, TicketState.AWAITING_APPROVAL, at=T0), checkpoint(1, at=T0)]
-    assert newest(same_second).sequence == 3
-    assert newest(reversed(same_second)).sequence == 3
+    assert [c.sequence for c in in_order(same_second)] == [1, 2, 3]
+    assert [c.sequence for c in in_order(reversed(same_second))] == [1, 2, 3]
     # a clock that went backwards does not beat a higher sequence
-    assert newest([checkpoint(5, at=T0 - timedelta(hours=1)), checkpoint(4, at=T0)]).sequence == 5
+    assert in_order([checkpoint(5, at=T0 - timedelta(hours=1)), checkpoint(4, at=T0)])[-1].sequence == 5
 
 
-def test_newest_of_nothing_is_none():
-    assert newest([]) is None
+def test_no_checkpoints_is_an_empty_history():
+    assert in_order([]) == []
 
 
 def test_in_order_is_oldest_first_and_counts_a_duplicate_once():

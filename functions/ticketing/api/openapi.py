@@ -7,6 +7,7 @@ Powertools generates.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
@@ -35,8 +36,6 @@ def body_doc(model: type[BaseModel], *media_types: str) -> dict[str, Any]:
 
 def document(app: APIGatewayRestResolver) -> dict[str, Any]:
     """The OpenAPI document of every route, as Powertools generates it, with the declared parameters."""
-    import json
-
     generated: dict[str, Any] = json.loads(
         app.get_openapi_json_schema(
             title="supportflow",

@@ -98,11 +98,6 @@ class Checkpoint(Model):
         return self.computed_hash() == self.content_hash
 
 
-def newest(checkpoints: Iterable[Checkpoint]) -> Checkpoint | None:
-    """The latest checkpoint by (sequence, time), whatever order the store returned."""
-    return max(checkpoints, key=lambda c: (c.sequence, c.created_at), default=None)
-
-
 def in_order(checkpoints: Iterable[Checkpoint]) -> list[Checkpoint]:
     """Oldest first, one per sequence number (a duplicated write counts once)."""
     by_sequence: dict[int, Checkpoint] = {}
