@@ -1,24 +1,26 @@
 """Builds the real adapters behind the ports, lazily and once per container.
 
 Logic takes a `ports.Services`; here it is backed by AWS. Tests build one from
-in-memory fakes instead (`tests/fakes.py`).
+in-memory fakes instead (`tests/fakes.py`). Each adapter module is imported when its
+port is first used, so a function loads only the adapters it calls (the approval
+monitor, for one, never loads the memory or mail adapters).
 """
 
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .adapters.aws_clients import client
-from .adapters.checkpoint_store import AgentCoreCheckpointLog
-from .adapters.conversation_store import ConversationStore
-from .adapters.executors import executor_named
-from .adapters.mailer import SesMailer
-from .adapters.signing_key import signing_key
-from .adapters.workflow import StepFunctionsWorkflow
-from .domain.approval_link import ApprovalLinkSigner
-from .ports import ResolutionExecutor
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .adapters.checkpoint_store import AgentCoreCheckpointLog
+    from .adapters.conversation_store import ConversationStore
+    from .adapters.mailer import SesMailer
+    from .adapters.workflow import StepFunctionsWorkflow
+    from .domain.approval_link import ApprovalLinkSigner
+    from .ports import ResolutionExecutor
 
 
 class AwsServices:
@@ -29,11 +31,18 @@ class AwsServices:
 
     @cached_property
     def checkpoints(self) -> AgentCoreCheckpointLog:
+        from .adapters.checkpoint_store import AgentCoreCheckpointLog
+
         return AgentCoreCheckpointLog(client("bedrock-agentcore", self.settings.aws_region), self.settings.memory_id)
 
     @cached_property
     def conversation(self) -> ConversationStore:
-        return ConversationStore(client("bedrock-agentcore", self.settings.aws_region), self.settings.memory_id)
+        from .adapters.conversation_store import ConversationStore
+
+        # A client of its own: the SDK re-wires its client's timestamp serializer, which the
+        # checkpoint log's writes must not depend on.
+        memory = client("bedrock-agentcore", self.settings.aws_region, purpose="conversation")
+        return ConversationStore(memory, self.settings.memory_id)
 
     @cached_property
     def language_model(self) -> Any | None:
@@ -46,19 +55,28 @@ class AwsServices:
 
     @cached_property
     def mailer(self) -> SesMailer:
+        from .adapters.mailer import SesMailer
+
         return SesMailer(client("sesv2", self.settings.aws_region), self.settings.sender_email)
 
     @cached_property
     def workflow(self) -> StepFunctionsWorkflow:
+        from .adapters.workflow import StepFunctionsWorkflow
+
         return StepFunctionsWorkflow(client("stepfunctions", self.settings.aws_region), self.settings.state_machine_arn)
 
     @cached_property
     def signer(self) -> ApprovalLinkSigner:
+        from .adapters.signing_key import signing_key
+        from .domain.approval_link import ApprovalLinkSigner
+
         secrets = client("secretsmanager", self.settings.aws_region)
         return ApprovalLinkSigner(signing_key(secrets, self.settings.signing_secret_arn))
 
     @cached_property
     def executor(self) -> ResolutionExecutor:
+        from .adapters.executors import executor_named
+
         return executor_named(self.settings.resolution_executor)
 
 

@@ -12,12 +12,13 @@ from typing import Any
 from botocore.config import Config
 
 _lock = threading.Lock()
-_clients: dict[tuple[str, str], Any] = {}
+_clients: dict[tuple[str, str, str], Any] = {}
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=5, read_timeout=20)
 
 
-def client(service: str, region: str) -> Any:
-    key = (service, region)
+def client(service: str, region: str, *, purpose: str = "") -> Any:
+    """The process's client of `service` in `region`; a `purpose` gets a client of its own."""
+    key = (service, region, purpose)
     found = _clients.get(key)
     if found is None:
         import boto3  # deferred: a handler pays for boto3 only when it calls AWS
