@@ -207,7 +207,7 @@ class RoundView(BaseModel):
     """One closed review round: what was proposed, what the approver decided, what they changed."""
 
     number: int
-    proposed_steps: list[str]
+    proposed_plan: ResolutionPlan
     proposed_plan_hash: str
     requested_at: datetime
     approver_email: str
@@ -225,7 +225,7 @@ class RoundView(BaseModel):
         decision = closed.decision
         return RoundView(
             number=closed.number,
-            proposed_steps=closed.proposed_plan.action_ids,
+            proposed_plan=closed.proposed_plan,
             proposed_plan_hash=closed.proposed_plan.plan_hash,
             requested_at=closed.requested_at,
             approver_email=closed.approver_email,
