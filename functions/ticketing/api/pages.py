@@ -133,6 +133,9 @@ def approval_page(review: ApprovalReview, action_url: str, order: Sequence[str] 
         f"<p class='muted'>{escape(analysis.explanation)}</p>"
         f"{_earlier_rounds(data.rounds)}"
         f"<form method='post' action='{action}' id='review'>{token}"
+        # Says "these are the steps" even when every box is unticked (then the edit is refused as empty),
+        # because a form that sends no `steps` at all means "the plan as proposed".
+        "<input type='hidden' name='steps' value=''>"
         "<h2>Proposed plan</h2>"
         f"<p class='muted'>Proposed by {escape(_SOURCES.get(plan.source, plan.source))}. Untick a step to drop "
         "it; <em>Move up</em> and <em>Move down</em> reload this page with the new order, so move steps "
