@@ -43,9 +43,10 @@ code{background:#e4e7eb;padding:1px 5px;border-radius:4px;font-size:.82em;overfl
 .step{border:1px solid var(--line);border-radius:8px;padding:10px 14px;margin:8px 0;background:#fff}
 .step-head{display:flex;align-items:flex-start;gap:10px}
 .step-head label{flex:1;cursor:pointer} .step-head input{margin:5px 2px 0 0;transform:scale(1.15)}
-#plan .step-head::before{counter-increment:step;content:counter(step);flex:none;width:1.6em;height:1.6em;
-border-radius:50%;background:var(--accent);color:#fff;font-size:.8rem;font-weight:700;text-align:center;
-line-height:1.6em;margin-top:2px}
+#plan .step-head::before{content:"\2013";flex:none;width:1.6em;height:1.6em;border-radius:50%;
+background:#c1c7cd;color:#fff;font-size:.8rem;font-weight:700;text-align:center;line-height:1.6em;margin-top:2px}
+#plan .step:has(.step-head input:checked) .step-head::before{counter-increment:step;content:counter(step);
+background:var(--accent)}
 .title{font-weight:600} .what{display:block;color:var(--muted);font-size:.9rem}
 .move{display:flex;flex-direction:column;gap:4px;flex:none;width:7.2em}
 .move a{display:block;font-size:.8rem;color:var(--accent);text-decoration:none;border:1px solid var(--line);
