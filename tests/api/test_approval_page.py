@@ -175,6 +175,7 @@ def send_back(services: FakeServices, token: str, feedback: str) -> str:
     assert post(services, page.form_with("revise").submission("revise", typed={"feedback": feedback})).status == 200
     sent = services.workflow.decisions[-1][1]
     data = latest(services, WAITING).data
+    assert data.analysis is not None and data.plan is not None
     revise = RevisePlanTask(**payload(data.ticket), analysis=data.analysis, plan=data.plan, decision=sent)
     revised = workflow_tasks.revise_plan(services, revise)
     request_approval_again(services, f"task-token-{sent.round + 1}", data.ticket, analysis=data.analysis, plan=revised)

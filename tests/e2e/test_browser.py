@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from local_runtime.http_client import ApiClient
+from local_runtime.runtime import LocalRuntime
 from tests.figures import ARTIFACTS
 
 from .conftest import emails_for, wait_for_state
@@ -48,7 +49,9 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
-def test_an_approver_edits_and_approves_from_the_email_in_a_real_browser(api: ApiClient, stack, browser):
+def test_an_approver_edits_and_approves_from_the_email_in_a_real_browser(
+    api: ApiClient, stack: LocalRuntime, browser: Any
+) -> None:
     reply = api.submit(
         {
             "customer_id": "cust-browser",
