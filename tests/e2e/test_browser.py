@@ -1,8 +1,10 @@
 """The approver's path in a real browser: headless Chromium (Debian's), driven by Playwright.
 
-Open the approval email in the local outbox, follow its link, read the plan on the
-page, approve with a comment, see the confirmation, and find the ticket COMPLETED.
-The approval page's screenshot is kept as tests/artifacts/approval-page.png.
+Open the approval email in the local outbox, follow its link, edit the plan on the page
+(move a step with its link, drop one, write a note), approve, see what will run, and find
+the ticket COMPLETED with exactly those steps in that order. The page needs no script, and
+the browser reports no console error. The approval page's screenshot is kept as
+tests/artifacts/approval-page.png and replaces docs/approval-page.png, which the README shows.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 import pytest
 
 from local_runtime.http_client import ApiClient
+from local_runtime.runtime import LocalRuntime
 from tests.figures import ARTIFACTS
 
 from .conftest import emails_for, wait_for_state
@@ -24,6 +27,12 @@ pytestmark = pytest.mark.slow
 
 # Debian's chromium, installed by .ci/run; Playwright's own browser download is not used.
 CHROMIUM = Path("/usr/bin/chromium")
+DOCS_SCREENSHOT = Path(__file__).parents[2] / "docs" / "approval-page.png"
+
+
+def describe(message: Any) -> str:
+    """A console message with the resource it is about, when it names one."""
+    return f"{message.text} {message.location.get('url', '')}".strip()
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +49,9 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
-def test_an_approver_approves_from_the_email_in_a_real_browser(api: ApiClient, stack, browser):
+def test_an_approver_edits_and_approves_from_the_email_in_a_real_browser(
+    api: ApiClient, stack: LocalRuntime, browser: Any
+) -> None:
     reply = api.submit(
         {
             "customer_id": "cust-browser",
@@ -52,6 +63,7 @@ def test_an_approver_approves_from_the_email_in_a_real_browser(api: ApiClient, s
     assert reply.status == 202, reply.text
     ticket_id = reply.json()["ticket_id"]
     plan = wait_for_state(api, ticket_id, {"AWAITING_APPROVAL"})["plan"]
+    first, second, third, *rest = [step["action_id"] for step in plan["steps"]]
     deadline = time.monotonic() + 10
     while not emails_for(api, ticket_id, "approval-request"):  # sent just after the checkpoint
         assert time.monotonic() < deadline, "no approval email"
@@ -59,25 +71,45 @@ def test_an_approver_approves_from_the_email_in_a_real_browser(api: ApiClient, s
 
     page = browser.new_page(viewport={"width": 900, "height": 1000})
     page.set_default_timeout(20_000)
+    console_errors: list[str] = []
+    page.on("console", lambda message: console_errors.append(describe(message)) if message.type == "error" else None)
+    page.on("pageerror", lambda error: console_errors.append(str(error)))
     page.goto(f"{stack.base_url}/_local/mail")
     page.get_by_role("link", name=f"Approval needed: {ticket_id}", exact=False).click()
     page.get_by_role("link", name="Review and decide").click()
 
     page.wait_for_url(f"**/approvals/{ticket_id}?token=*")
     assert page.get_by_role("heading", name="Review the proposed resolution").is_visible()
-    shown = page.locator("#plan li code").all_inner_texts()
-    assert shown == [step["action_id"] for step in plan["steps"]]
+    assert page.locator("#plan li code").all_inner_texts() == [first, second, third, *rest]
+
+    # Move the first step down: a link to this page with the new order (no script runs).
+    page.locator(f"li[id='step-{first}']").get_by_role("link", name="Move down").click()
+    page.wait_for_url("**order=*")
+    assert page.locator("#plan li code").all_inner_texts() == [second, first, third, *rest]
+    page.locator(f"input[id='keep-{third}']").uncheck()
+    page.locator(f"li[id='step-{second}'] summary").click()
+    page.locator(f"textarea[name='notes[{second}]']").fill("Ask the customer to stay on the line.")
+    page.locator("#comment").fill("Approved from the browser test.")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "approval-page.png"), full_page=True)
+    DOCS_SCREENSHOT.write_bytes((ARTIFACTS / "approval-page.png").read_bytes())
 
-    page.locator("#comment").fill("Approved from the browser test.")
-    page.get_by_role("button", name="Approve").click()
+    page.get_by_role("button", name="Approve", exact=True).click()
     outcome = page.locator("#outcome")
     outcome.wait_for()
     assert "Approved" in outcome.inner_text() and "Approved from the browser test." in outcome.inner_text()
+    approved = [second, first, *rest]
+    assert page.locator("#will-run li code").all_inner_texts() == approved
+    assert "Ask the customer to stay on the line." in outcome.inner_text()
     page.close()
 
     view = wait_for_state(api, ticket_id, {"COMPLETED"})
     assert view["decision"]["comment"] == "Approved from the browser test."
-    assert [r["action_id"] for r in view["step_results"]] == [s["action_id"] for s in plan["steps"]]
+    assert [r["action_id"] for r in view["step_results"]] == approved
+    assert [s["action_id"] for s in view["approved_plan"]["steps"]] == approved
+    assert view["approved_plan"]["steps"][0]["reviewer_note"] == "Ask the customer to stay on the line."
+    assert view["decision"]["changes"]["dropped"] == [third]
+    # The browser's own request for the origin's /favicon.ico is no page's doing: the API serves no icon
+    # (nor does API Gateway), and the pages' CSP allows no inline one.
+    assert [e for e in console_errors if not e.endswith("/favicon.ico")] == []
     assert (ARTIFACTS / "approval-page.png").stat().st_size > 10_000

@@ -48,6 +48,7 @@ def test_request_bodies_and_parameters_come_from_the_code():
     assert [(p["name"], p["in"], p["required"]) for p in review["parameters"]] == [
         ("ticket_id", "path", True),
         ("token", "query", True),
+        ("order", "query", False),
     ]
     decide = document["paths"]["/approvals/{ticket_id}"]["post"]["requestBody"]["content"]
     assert set(decide) == {"application/x-www-form-urlencoded", "application/json"}

@@ -7,6 +7,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import ValidationError
 
 from ..domain.models import MAX_COMMENT_CHARS
@@ -51,7 +52,18 @@ _APPROVAL_ERRORS: dict[int, OpenAPIResponse] = {
                 "required": True,
                 "description": "The signed token from the approval email, unchanged; exactly once.",
                 "schema": {"type": "string"},
-            }
+            },
+            {
+                "name": "order",
+                "in": "query",
+                "required": False,
+                "description": "The page's own Move up / Move down links: the proposed steps' action ids in the "
+                "order to show them, each exactly once (repeated `order` parameters). Absent: as proposed. "
+                "Only changes how the page lists the steps; it decides nothing.",
+                "schema": {"type": "array", "items": {"type": "string"}},
+                "style": "form",
+                "explode": True,
+            },
         ]
     },
 )
@@ -59,6 +71,7 @@ def review_approval(ticket_id: TicketId) -> Response[str]:
     event = router.current_event
     token = http.single_query_value(event, "token")
     review = approvals.review(http.current_services(), ticket_id, token)
+    order = _display_order(review, _query_values(event, "order"))
     if not http.wants_html(event) and http.JSON in http.header(event, "accept"):
         checkpoint = review.checkpoint
         pending = PendingApproval(
@@ -72,7 +85,29 @@ def review_approval(ticket_id: TicketId) -> Response[str]:
         )
         return http.json_response(200, pending)
     # Relative to /…/approvals/{ticket_id}: posts back to this route whatever the host or stage.
-    return http.html_response(200, pages.approval_page(review, action_url=ticket_id))
+    return http.html_response(200, pages.approval_page(review, action_url=ticket_id, order=order))
+
+
+def _query_values(event: APIGatewayProxyEvent, name: str) -> list[str]:
+    values = (event.multi_value_query_string_parameters or {}).get(name)
+    if values is None:
+        single = (event.query_string_parameters or {}).get(name)
+        values = [single] if single is not None else []
+    return list(values)
+
+
+def _display_order(review: approvals.ApprovalReview, order: list[str]) -> list[str]:
+    """The proposed steps in the order the page's move links asked for; anything but a permutation is refused."""
+    plan = review.checkpoint.data.plan
+    assert plan is not None, "an AWAITING_APPROVAL checkpoint holds its plan"
+    if not order:
+        return plan.action_ids
+    if sorted(order) != sorted(plan.action_ids):
+        raise RequestError(
+            "The 'order' parameters must name each proposed step exactly once. "
+            "Use the link from the email, or the page's own move links."
+        )
+    return order
 
 
 @router.post(
@@ -101,7 +136,9 @@ def decide_approval(ticket_id: TicketId) -> Response[str]:
     count(_METRICS[decision.outcome])
     ticket_url = f"{services.settings.base_url}/tickets/{ticket_id}"
     if http.wants_html(event):
-        return http.html_response(200, pages.decision_page(ticket_id, decision, ticket_url))
+        return http.html_response(
+            200, pages.decision_page(ticket_id, decision, ticket_url, services.settings.max_approval_rounds)
+        )
     return http.json_response(
         200, DecisionRecorded(ticket_id=ticket_id, decision=decision, links={"ticket": ticket_url})
     )

@@ -171,7 +171,9 @@ def _form_fields(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for key, value in pairs:
         if key in _REPEATED:
-            found.setdefault(key, []).append(value)
+            listed = found.setdefault(key, [])
+            if value:  # an empty value only says the list is sent: a form cannot send an empty list
+                listed.append(value)
         elif key.startswith(f"{_KEYED}[") and key.endswith("]"):
             notes = found.setdefault(_KEYED, {})
             if key[len(_KEYED) + 1 : -1] in notes:
