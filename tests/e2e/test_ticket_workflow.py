@@ -53,9 +53,10 @@ def test_approve_path_runs_the_plan_and_completes(api, stack):
 
 def test_reject_path_runs_nothing_and_tells_the_customer(api, stack):
     ticket_id, link = submit_and_wait_for_link(api, "I can't log in to the app")
-    assert api.post_decision(link, "reject", "call them first").status == 200
+    reply = api.post_decision(link, "reject", reason="call them first", notify_customer=True)
+    assert reply.status == 200
     view = wait_for_state(api, ticket_id, {"REJECTED"})
-    assert view["step_results"] == [] and view["decision"]["comment"] == "call them first"
+    assert view["step_results"] == [] and view["decision"]["reason"] == "call them first"
     assert stack.wait_for_execution(ticket_id)["status"] == "SUCCEEDED"
     (notice,) = emails_for(api, ticket_id, "rejected")
     assert notice["to"] == ["e2e@example.com"] and "call them first" in notice["text"]
