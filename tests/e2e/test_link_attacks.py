@@ -2,8 +2,9 @@
 
 Forged, altered, truncated, expired, replayed and issued-for-another-ticket tokens
 are each refused with their status (403, 403, 403, 410, 409, 403; an empty token is
-a 400) for every decision (approve, reject, revise) and change nothing; GET never decides whatever the headers; approve and
-reject racing on one ticket yield exactly one decision. The counts go to
+a 400) for every decision (approve, reject, revise) and change nothing; GET never
+decides whatever the headers; approve and reject racing on one ticket yield exactly
+one decision. The counts go to
 tests/artifacts/link_attacks.json and races.json (printed with -s).
 """
 
