@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 
 def submit_page_form(api, link: str, page: str, decision: str, comment: str):
     """Post the page's own form, as a browser would (action resolved against the page URL)."""
-    action = re.search(r"<form method='post' action='([^']*)'>", page).group(1)
+    action = re.search(r"<form method='post' action='([^']*)'", page).group(1)  # the first form: approve
     token = html.unescape(re.search(r"name='token' value='([^']*)'", page).group(1))
     form = urlencode({"token": token, "decision": decision, "comment": comment}).encode()
     headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"}
