@@ -1,5 +1,8 @@
 """`supportflow demo`: the seed's story, end to end, printed as it happens.
 
+Ticket 1's approver drops one proposed step before approving (the rest runs, in
+order); ticket 2's approver rejects with a reason the customer is told.
+
 Everything goes through the same doors a person would use: the API over HTTP,
 the approval email from the outbox, the link in it (GET the page, then POST the
 decision), and the ticket's status over HTTP.
@@ -7,10 +10,13 @@ decision), and the ticket's status over HTTP.
 
 from __future__ import annotations
 
+import re
 import textwrap
 import time
 from datetime import datetime
 from typing import Any
+
+from ticketing.domain.models import ResolutionPlan
 
 from .http_client import ApiClient, approval_link
 from .runtime import LocalRuntime
@@ -28,6 +34,13 @@ LOGIN_TICKET = {
     "description": "I can't log in to the app since this morning; it says my password is wrong.",
 }
 RECOVERY_QUESTION = "What was the issue we were working on?"
+# Ticket 1's approver drops one proposed step before approving: the customer's calls run over a company VPN.
+DROPPED_STEP = "network.reset-adapter"
+WHY_DROPPED = (
+    "resetting the adapter would wipe the VPN profile the customer's work calls depend on, "
+    "and the router restart tests the same thing without that cost"
+)
+REJECTION_REASON = "Account changes need a call with the customer first."
 
 
 class Story:
@@ -66,7 +79,16 @@ class Story:
             time.sleep(0.05)
         raise TimeoutError(f"no approval email for {ticket_id}")
 
-    def run_ticket(self, ticket: dict[str, Any], decision: str, comment: str) -> str:
+    def run_ticket(
+        self,
+        ticket: dict[str, Any],
+        decision: str,
+        comment: str,
+        *,
+        drop: tuple[str, str] | None = None,
+        reason: str = "",
+    ) -> dict[str, Any]:
+        """Walk one ticket to its end; `drop` is (action id, why) for a step the approver removes."""
         self.step(f'Customer {ticket["customer_id"]} submits over HTTP: "{ticket["description"]}"')
         reply = self.api.submit(ticket)
         accepted = reply.json()
@@ -94,24 +116,62 @@ class Story:
         page = self.api.open_page(link)
         still = self.api.ticket(ticket_id).json()["state"]
         self.step(f"Approver opens the link: GET -> {page.status}, page shows the plan; ticket still {still}")
-        answer = self.api.post_decision(link, decision, comment)
+        steps = None
+        if drop is not None:
+            dropped, why = drop
+            steps = [s["action_id"] for s in plan["steps"] if s["action_id"] != dropped]
+            self.step(f"Approver drops [{dropped}] before approving: {why}")
+        if reason:
+            self.step(f'Approver gives the reason, for the customer too: "{reason}"')
+        answer = self.api.post_decision(
+            link, decision, comment, steps=steps, reason=reason or None, notify_customer=bool(reason)
+        )
         self.step(f"Approver clicks {decision.capitalize()}: POST -> {answer.status}")
         again = self.api.post_decision(link, "approve" if decision == "reject" else "reject", accept="application/json")
         self.step(f"A second click on the same link: POST -> {again.status} {again.json()['message']}")
 
         final = self.follow_until(ticket_id, {"COMPLETED", "REJECTED", "FAILED", "EXPIRED"})
-        if final["decision"] and final["decision"]["outcome"] == "approved":
-            approved = final["decision"]["plan_hash"]
-            verdict = "matches" if approved == final["plan_hash"] else "DOES NOT MATCH"
+        decided = final["decision"]
+        if decided and decided["outcome"] == "approved":
+            self.print_edit(final)
+            approved = decided["plan_hash"]
+            verdict = "matches" if approved == _plan_hash(final["approved_plan"]) else "DOES NOT MATCH"
             self.step(
                 f"Workflow resumed: Execute resolution loaded the latest checkpoint; approved plan hash "
-                f"{approved[:16]}… {verdict} the checkpoint's plan; ran {len(final['step_results'])} steps:"
+                f"{approved[:16]}… {verdict} the approved plan; ran {len(final['step_results'])} steps:"
             )
         for result in final["step_results"]:
             self.step(f"    {result['action_id']}: {result['status']} ({result['detail']})")
+        if decided and decided["outcome"] == "rejected":
+            self.step(f'REJECTED holds the reason: "{decided["reason"]}"')
+        self.print_customer_emails(ticket_id, ticket["customer_email"])
         self.step(f"Ticket {ticket_id} ended {final['state']}")
         self.print_trail(ticket_id, final)
-        return str(final["state"])
+        return final
+
+    def print_edit(self, view: dict[str, Any]) -> None:
+        """The proposed plan beside the approved one, and what the approver changed."""
+        proposed = [s["action_id"] for s in view["plan"]["steps"]]
+        approved = [s["action_id"] for s in view["approved_plan"]["steps"]]
+        self.step("Proposed plan vs approved plan (GET /tickets: plan, approved_plan):")
+        width = max(len(a) for a in proposed) + 4
+        for i in range(max(len(proposed), len(approved))):
+            left = f"{i + 1}. {proposed[i]}" if i < len(proposed) else ""
+            right = f"{i + 1}. {approved[i]}" if i < len(approved) else ""
+            self.say(f"           {left:<{width}} {right}")
+        changes = view["rounds"][-1]["changes"]
+        said = "; ".join(f"{kind} {', '.join(ids)}" for kind, ids in changes.items() if ids) or "none"
+        self.say(f"           changes (round {view['rounds'][-1]['number']}): {said}")
+
+    def print_customer_emails(self, ticket_id: str, customer_email: str) -> None:
+        """What the customer was told: the steps (approved, completed) or the rejection's reason."""
+        for email in self.api.outbox():
+            if ticket_id in email["subject"] and email["to"] == [customer_email]:
+                lines = [line.strip() for line in email["text"].splitlines()]
+                told = [line for line in lines if re.match(r"\d+\. ", line) or line.startswith("The reviewer")]
+                self.say(f'           email to the customer ({email["kind"]}): "{email["subject"]}"')
+                for line in told:
+                    self.say(f"             {textwrap.shorten(line, 110)}")
 
     def ask(self, ticket_id: str, question: str) -> str:
         """The seed's recovery step: a customer asks, a fresh agent answers from memory alone."""
@@ -148,6 +208,11 @@ class Story:
         self.say(f"             execution: {events[-1]['type']}")
 
 
+def _plan_hash(plan: dict[str, Any]) -> str:
+    """The hash of a plan as GET /tickets shows it (what an approver approves)."""
+    return ResolutionPlan.model_validate(plan).plan_hash
+
+
 def _answered_by(analysis: dict[str, Any], plan: dict[str, Any]) -> str:
     calls = analysis["provenance"]["model_calls"] + plan["provenance"]["model_calls"]
     reasons = {analysis["provenance"]["fallback_reason"], plan["provenance"]["fallback_reason"]} - {""}
@@ -166,13 +231,24 @@ def run_demo(out: Any = print) -> int:
     with LocalRuntime() as runtime:
         out(f"Local stack up in {time.perf_counter() - started:.1f}s at {runtime.base_url}\n")
         story = Story(runtime, out)
-        out("=== Ticket 1: approved ===")
-        first = story.run_ticket(INTERNET_TICKET, "approve", "Go ahead.")
-        out("\n=== Ticket 2: rejected ===")
-        second = story.run_ticket(LOGIN_TICKET, "reject", "Account changes need a call with the customer first.")
-        outcome_ok = first == "COMPLETED" and second == "REJECTED"
+        out("=== Ticket 1: approved with one step dropped ===")
+        first = story.run_ticket(INTERNET_TICKET, "approve", "Go ahead.", drop=(DROPPED_STEP, WHY_DROPPED))
+        out("\n=== Ticket 2: rejected with a reason ===")
+        second = story.run_ticket(LOGIN_TICKET, "reject", "Call first.", reason=REJECTION_REASON)
+        ran = [r["action_id"] for r in first["step_results"]]
+        outcome_ok = (
+            first["state"] == "COMPLETED"
+            and bool(ran)
+            and DROPPED_STEP not in ran
+            and second["state"] == "REJECTED"
+            and second["decision"]["reason"] == REJECTION_REASON
+        )
         verdict = "OK" if outcome_ok else "WRONG"
-        out(f"\nTicket 1 {first} (expected COMPLETED), ticket 2 {second} (expected REJECTED): {verdict}")
+        dropped = "not run" if DROPPED_STEP not in ran else "RUN"
+        out(
+            f"\nTicket 1 {first['state']} (expected COMPLETED, {DROPPED_STEP} {dropped}), "
+            f"ticket 2 {second['state']} (expected REJECTED, with its reason): {verdict}"
+        )
         out(f"Outbox: {len(runtime.outbox.emails())} emails sent.")
         out("\n=== Recovery: the customer of ticket 1 comes back; a fresh agent knows only what memory holds ===")
         story.ask(story.ticket_ids[0], RECOVERY_QUESTION)

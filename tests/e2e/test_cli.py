@@ -34,17 +34,23 @@ def test_demo_tells_the_whole_story_and_exits_zero():
         "checkpoint #3 saved: AWAITING_APPROVAL",
         "Approval email to approver@example.com",
         "Approver opens the link: GET -> 200",
+        "Approver drops [network.reset-adapter] before approving: resetting the adapter would wipe the VPN",
         "Approver clicks Approve: POST -> 200",
         "A second click on the same link: POST -> 409",
-        "approved plan hash",
+        "changes (round 1): dropped network.reset-adapter",
+        "matches the approved plan; ran 3 steps:",
         "COMPLETED",
         "Step Functions execution history:",
         "Approver clicks Reject: POST -> 200",
+        'REJECTED holds the reason: "Account changes need a call with the customer first."',
+        "The reviewer's reason: Account changes need a call with the customer first.",
         "ended REJECTED",
-        "Ticket 1 COMPLETED (expected COMPLETED), ticket 2 REJECTED (expected REJECTED): OK",
+        "Ticket 1 COMPLETED (expected COMPLETED, network.reset-adapter not run), "
+        "ticket 2 REJECTED (expected REJECTED, with its reason): OK",
         "model calls 0 of at most 2 (no model is configured (MODEL_ID=none))",
     ):
         assert line in out
+    assert "network.reset-adapter: succeeded" not in out  # the dropped step never ran
     # It ends with the seed's recovery step: a fresh agent, asked over HTTP, answers from memory.
     recovery = out.split("=== Recovery:", 1)[1]
     assert 'Customer asks over HTTP: "What was the issue we were working on?"' in recovery

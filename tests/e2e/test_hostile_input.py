@@ -104,8 +104,9 @@ def test_markup_and_control_characters_stay_inert_text_in_pages_and_emails(api: 
         assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
     assert page.headers["Content-Security-Policy"].startswith("default-src 'none'")
 
-    comment = f"no {MARKUP} {CONTROL}"
-    decided = api.post_decision(link, "reject", comment)
+    # As comment (shown back on the page) and as the reason the customer reads (notify_customer).
+    hostile = f"no {MARKUP} {CONTROL}"
+    decided = api.post_decision(link, "reject", hostile, reason=hostile, notify_customer=True)
     assert decided.status == 200 and "<script>" not in decided.text and "&lt;script&gt;" in decided.text
     wait_for_state(api, ticket_id, {"REJECTED"})
     stack.wait_for_execution(ticket_id)  # the notice is sent before the execution ends

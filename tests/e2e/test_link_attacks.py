@@ -2,8 +2,9 @@
 
 Forged, altered, truncated, expired, replayed and issued-for-another-ticket tokens
 are each refused with their status (403, 403, 403, 410, 409, 403; an empty token is
-a 400) and change nothing; GET never decides whatever the headers; approve and
-reject racing on one ticket yield exactly one decision. The counts go to
+a 400) for every decision (approve, reject, revise) and change nothing; GET never
+decides whatever the headers; approve and reject racing on one ticket yield exactly
+one decision. The counts go to
 tests/artifacts/link_attacks.json and races.json (printed with -s).
 """
 
@@ -29,6 +30,11 @@ from .conftest import emails_for, race_decisions, submit_and_wait_for_link, wait
 pytestmark = pytest.mark.slow
 
 ATTACKS: dict[str, dict[str, int]] = {}
+WELL_FORMED_DECISIONS = (
+    {"decision": "approve"},
+    {"decision": "reject", "reason": "Not this plan."},
+    {"decision": "revise", "feedback": "Check the line first."},
+)
 RACES = 12
 CLICKS_PER_RACE = 8
 
@@ -47,11 +53,12 @@ def claims_of(token: str) -> dict[str, Any]:
 
 
 def try_token(api: ApiClient, attack: str, ticket_id: str, token: str, status: int, code: str) -> None:
-    """GET the page and POST both decisions with `token`; each must be refused with `status` and `code`."""
+    """GET the page and POST every decision with `token`; each must be refused with `status` and `code`."""
     path = f"/approvals/{quote(ticket_id)}"
     replies: list[Reply] = [api.request("GET", f"{path}?token={quote(token)}", headers={"Accept": "application/json"})]
-    for decision in ("approve", "reject"):
-        form = urlencode({"token": token, "decision": decision}).encode()
+    # Each decision well formed (with what it requires), so only the token can refuse it.
+    for fields in WELL_FORMED_DECISIONS:
+        form = urlencode({"token": token, **fields}).encode()
         headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
         replies.append(api.request("POST", path, form, headers))
     counts = ATTACKS.setdefault(attack, {"tokens_tried": 0, "requests": 0, "accepted": 0})

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 
 def submit_page_form(api, link: str, page: str, decision: str, comment: str):
     """Post the page's own form, as a browser would (action resolved against the page URL)."""
-    action = re.search(r"<form method='post' action='([^']*)'>", page).group(1)
+    action = re.search(r"<form method='post' action='([^']*)'", page).group(1)  # the first form: approve
     token = html.unescape(re.search(r"name='token' value='([^']*)'", page).group(1))
     form = urlencode({"token": token, "decision": decision, "comment": comment}).encode()
     headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"}
@@ -53,9 +53,10 @@ def test_approve_path_runs_the_plan_and_completes(api, stack):
 
 def test_reject_path_runs_nothing_and_tells_the_customer(api, stack):
     ticket_id, link = submit_and_wait_for_link(api, "I can't log in to the app")
-    assert api.post_decision(link, "reject", "call them first").status == 200
+    reply = api.post_decision(link, "reject", reason="call them first", notify_customer=True)
+    assert reply.status == 200
     view = wait_for_state(api, ticket_id, {"REJECTED"})
-    assert view["step_results"] == [] and view["decision"]["comment"] == "call them first"
+    assert view["step_results"] == [] and view["decision"]["reason"] == "call them first"
     assert stack.wait_for_execution(ticket_id)["status"] == "SUCCEEDED"
     (notice,) = emails_for(api, ticket_id, "rejected")
     assert notice["to"] == ["e2e@example.com"] and "call them first" in notice["text"]
