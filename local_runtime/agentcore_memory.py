@@ -68,14 +68,20 @@ _install_lock = threading.Lock()
 _active: _MemoryEmulation | None = None
 
 
-def install() -> None:
-    """Make AgentCore Memory clients created from now on behave as AWS (idempotent)."""
+def install() -> bool:
+    """Make AgentCore Memory clients created from now on behave as AWS.
+
+    True when this call installed the emulation; False when it was installed already,
+    and then whoever installed it uninstalls it.
+    """
     global _active
     with _install_lock:
-        if _active is None:
-            emulation = _MemoryEmulation()
-            BUILTIN_HANDLERS.extend(emulation.handlers)
-            _active = emulation
+        if _active is not None:
+            return False
+        emulation = _MemoryEmulation()
+        BUILTIN_HANDLERS.extend(emulation.handlers)
+        _active = emulation
+        return True
 
 
 def uninstall() -> None:
@@ -96,10 +102,9 @@ def is_installed() -> bool:
 @contextmanager
 def emulated_memory() -> Iterator[None]:
     """`install()` for the block, then `uninstall()`; if it was installed already, leave it be."""
-    if is_installed():
+    if not install():
         yield
         return
-    install()
     try:
         yield
     finally:

@@ -70,7 +70,8 @@ class BotocoreHooks:
         self._in_front_of_moto: _InterceptorsBeforeMoto | None = None
         self._added: list[tuple[str, Any]] = []
 
-    def install(self) -> None:
+    def install(self) -> bool:
+        """Add the hooks (True: the runtime that installed them uninstalls them); refuse a second install."""
         from moto.core.models import botocore_stubber
 
         moto_entry = ("before-send", botocore_stubber)
@@ -97,6 +98,7 @@ class BotocoreHooks:
             ]
         BUILTIN_HANDLERS.extend(self._added)
         self._live = True
+        return True
 
     def uninstall(self) -> None:
         self._live = False  # sessions that still hold the hooks now go straight to moto

@@ -427,6 +427,17 @@ def test_a_fault_before_moto_fails_list_events(fault_before_moto: Any, moto_memo
     assert count_events(client, moto_memory) == 1
 
 
+def test_install_says_whether_it_installed_so_only_its_installer_uninstalls() -> None:
+    try:
+        assert agentcore_memory.install() is True
+        assert agentcore_memory.install() is False
+        with agentcore_memory.emulated_memory():  # installed already: the block leaves it be
+            pass
+        assert agentcore_memory.is_installed()
+    finally:
+        agentcore_memory.uninstall()
+
+
 def test_uninstall_restores_botocore_handlers_exactly_and_moto_answers_alone_again() -> None:
     before = list(BUILTIN_HANDLERS)
     with moto_memory() as memory:
