@@ -7,7 +7,10 @@ with no `nextToken`, leaves payloads out unless asked, and ignores CreateEvent's
 must hold) and `filter.branch`, includes payloads unless told not to, and answers a
 CreateEvent whose `clientToken` the memory has seen with the first event, creating
 nothing. The bedrock-agentcore SDK (`get_last_k_turns`, paging) and the memory stores
-in `functions/` rely on that.
+in `functions/` rely on that. A client token replayed with a different request AWS
+refuses: ValidationException, reason IdempotentParameterMismatchException (CreateEvent's
+documented errors in botocore's model have no ConflictException; ValidationException's
+`reason` enum names this case).
 
 `install()` adds botocore hooks to `botocore.handlers.BUILTIN_HANDLERS`, which botocore
 copies into each new session: sessions (and their clients) made while it is installed
@@ -62,20 +65,30 @@ class _TokenBusy(Exception):
     """Another CreateEvent with the same client token is still running."""
 
 
+class _TokenReused(Exception):
+    """The client token came first with a different request."""
+
+
 # --- install / uninstall ---------------------------------------------------------------
 
 _install_lock = threading.Lock()
 _active: _MemoryEmulation | None = None
 
 
-def install() -> None:
-    """Make AgentCore Memory clients created from now on behave as AWS (idempotent)."""
+def install() -> bool:
+    """Make AgentCore Memory clients created from now on behave as AWS.
+
+    True when this call installed the emulation; False when it was installed already,
+    and then whoever installed it uninstalls it.
+    """
     global _active
     with _install_lock:
-        if _active is None:
-            emulation = _MemoryEmulation()
-            BUILTIN_HANDLERS.extend(emulation.handlers)
-            _active = emulation
+        if _active is not None:
+            return False
+        emulation = _MemoryEmulation()
+        BUILTIN_HANDLERS.extend(emulation.handlers)
+        _active = emulation
+        return True
 
 
 def uninstall() -> None:
@@ -96,10 +109,9 @@ def is_installed() -> bool:
 @contextmanager
 def emulated_memory() -> Iterator[None]:
     """`install()` for the block, then `uninstall()`; if it was installed already, leave it be."""
-    if is_installed():
+    if not install():
         yield
         return
-    install()
     try:
         yield
     finally:
@@ -168,9 +180,16 @@ class _MemoryEmulation:
             return None
         key = (str(request.get("memoryId", "")), str(token))
         try:
-            first = self.client_tokens.claim(key)
+            first = self.client_tokens.claim(key, _request_hash(request, params))
         except _TokenBusy:
             return _error("RetryableConflictException", "A request with this client token is in progress.", 409)
+        except _TokenReused:
+            return _error(
+                "ValidationException",
+                "The client token was already used with a different request.",
+                400,
+                reason="IdempotentParameterMismatchException",
+            )
         if first is not None:
             first["ResponseMetadata"] = {"HTTPStatusCode": 201, "RequestId": str(uuid.uuid4())}
             return AWSResponse(params.get("url", "local://"), 201, {}, None), first
@@ -192,6 +211,17 @@ class _MemoryEmulation:
             self.client_tokens.release(key)
 
 
+def _request_hash(request: dict[str, Any], params: dict[str, Any]) -> str:
+    """What a replay must repeat: the memory and every member of the serialized body but the token.
+
+    The serialized body, not the caller's arguments: a timestamp given as a datetime or as
+    epoch seconds is the same request.
+    """
+    body = {member: value for member, value in _json_body(params).items() if member != "clientToken"}
+    scope = [str(request.get("memoryId", "")), body]
+    return hashlib.sha256(json.dumps(scope, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
 def _json_body(params: dict[str, Any]) -> dict[str, Any]:
     raw = params.get("body") or b"{}"
     decoded = json.loads(raw.decode() if isinstance(raw, bytes) else raw)
@@ -202,10 +232,11 @@ def _validation_error(message: str) -> tuple[AWSResponse, dict[str, Any]]:
     return _error("ValidationException", message, 400)
 
 
-def _error(code: str, message: str, status: int) -> tuple[AWSResponse, dict[str, Any]]:
+def _error(code: str, message: str, status: int, **members: str) -> tuple[AWSResponse, dict[str, Any]]:
     parsed = {
         "Error": {"Code": code, "Message": message},
         "message": message,
+        **members,
         "ResponseMetadata": {"HTTPStatusCode": status, "RequestId": str(uuid.uuid4())},
     }
     return AWSResponse("local://", status, {"x-amzn-ErrorType": code}, None), parsed
@@ -215,36 +246,42 @@ def _error(code: str, message: str, status: int) -> tuple[AWSResponse, dict[str,
 
 
 class _ClientTokens:
-    """First answer per (memory, client token); a second call with a token in flight waits for the first."""
+    """First answer per (memory, client token), with a hash of the request that earned it.
+
+    A second call with a token in flight waits for the first.
+    """
 
     def __init__(self) -> None:
         self._changed = threading.Condition()
-        self._answers: dict[tuple[str, str], dict[str, Any]] = {}
-        self._in_flight: set[tuple[str, str]] = set()
+        self._answers: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
+        self._in_flight: dict[tuple[str, str], str] = {}  # key -> the owner's request hash
 
-    def claim(self, key: tuple[str, str]) -> dict[str, Any] | None:
+    def claim(self, key: tuple[str, str], request_hash: str) -> dict[str, Any] | None:
         """The first call's answer, or None: then the caller owns the token until settle/release.
 
-        Raises `_TokenBusy` when the call holding the token has not finished in time.
+        Raises `_TokenBusy` when the call holding the token has not finished in time, and
+        `_TokenReused` when the token's answer was earned by a different request.
         """
         with self._changed:
             if not self._changed.wait_for(lambda: key not in self._in_flight, timeout=_IN_FLIGHT_WAIT_SECONDS):
                 raise _TokenBusy
             if key in self._answers:
-                return copy.deepcopy(self._answers[key])
-            self._in_flight.add(key)
+                first_hash, answer = self._answers[key]
+                if first_hash != request_hash:
+                    raise _TokenReused
+                return copy.deepcopy(answer)
+            self._in_flight[key] = request_hash
             return None
 
     def settle(self, key: tuple[str, str], answer: dict[str, Any]) -> None:
         with self._changed:
-            self._answers[key] = copy.deepcopy(answer)
-            self._in_flight.discard(key)
+            self._answers[key] = (self._in_flight.pop(key), copy.deepcopy(answer))
             self._changed.notify_all()
 
     def release(self, key: tuple[str, str]) -> None:
         """The owner's call failed: the token is free for the next call."""
         with self._changed:
-            self._in_flight.discard(key)
+            self._in_flight.pop(key, None)
             self._changed.notify_all()
 
 

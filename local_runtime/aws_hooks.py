@@ -11,6 +11,8 @@ no moto internals:
 - `sfn.SendTaskSuccess` / `SendTaskFailure` complete a task token exactly once,
   as AWS does: moto accepts every call on a token, AWS only the first; and, as AWS
   does, they answer `TaskTimedOut` once the token's task has timed out (moto accepts it).
+  A result sent while another is on its way to moto waits for that one's outcome
+  (see task_tokens.py).
 - `sesv2.SendEmail` copies each accepted email into the local outbox.
 - Call interceptors (see interception.py) answer before moto acts. botocore calls
   every `before-send` handler, moto's stubber included, and uses the first answer;
@@ -35,6 +37,7 @@ from .lambda_host import Invocation
 from .task_tokens import TaskTokenLedger
 
 SEND_TASK_RESULT = ("SendTaskSuccess", "SendTaskFailure")
+_CLAIMED_TOKEN = "local_claimed_token"  # in botocore's per-call context: the token this call holds in flight
 
 
 class FunctionHost(Protocol):
@@ -67,7 +70,8 @@ class BotocoreHooks:
         self._in_front_of_moto: _InterceptorsBeforeMoto | None = None
         self._added: list[tuple[str, Any]] = []
 
-    def install(self) -> None:
+    def install(self) -> bool:
+        """Add the hooks (True: the runtime that installed them uninstalls them); refuse a second install."""
         from moto.core.models import botocore_stubber
 
         moto_entry = ("before-send", botocore_stubber)
@@ -89,11 +93,12 @@ class BotocoreHooks:
             self._added += [
                 (f"before-parameter-build.sfn.{operation}", _stash_params),
                 (f"before-call.sfn.{operation}", self._complete_token_once),
-                (f"after-call.sfn.{operation}", self._release_token_if_refused),
+                (f"after-call.sfn.{operation}", self._settle_token),
                 (f"after-call-error.sfn.{operation}", self._release_token),
             ]
         BUILTIN_HANDLERS.extend(self._added)
         self._live = True
+        return True
 
     def uninstall(self) -> None:
         self._live = False  # sessions that still hold the hooks now go straight to moto
@@ -142,24 +147,33 @@ class BotocoreHooks:
         if not self._live:
             return None
         token = context.get("local_params", {}).get("taskToken", "")
-        if not self._tokens.claim(token):
-            context["local_refused"] = True
+        if not self._tokens.claim(token):  # waits while another result for the token is in flight
             return _client_error("TaskTimedOut", "Task Timed Out: the task already received its result.")
-        if self._tokens.timed_out(token):
-            context["local_refused"] = True  # the token stays claimed: a timed-out task never reopens
+        try:
+            timed_out = self._tokens.timed_out(token)
+        except BaseException:
+            self._tokens.release(token)
+            raise
+        if timed_out:
+            self._tokens.close(token)  # a timed-out task never reopens
             return _client_error("TaskTimedOut", "Task Timed Out: the task timed out before this result arrived.")
-        return None  # the claimed result goes on to moto; the after-call hooks release it if moto refuses it
+        context[_CLAIMED_TOKEN] = token
+        return None  # the claimed result goes on to moto; the after-call hooks settle the claim
 
-    def _release_token_if_refused(
-        self, http_response: Any, parsed: dict[str, Any], context: dict[str, Any], **_: Any
-    ) -> None:
-        # Only an accepted result completes a token; a call moto refused or that failed leaves it open.
-        if http_response.status_code >= 300 and not context.get("local_refused"):
-            self._release_token(context)
+    def _settle_token(self, http_response: Any, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        # Only an accepted result closes a token; a call moto refused or that failed leaves it open.
+        token = context.pop(_CLAIMED_TOKEN, None)
+        if token is None:
+            return
+        if http_response.status_code < 300:
+            self._tokens.close(token)
+        else:
+            self._tokens.release(token)
 
     def _release_token(self, context: dict[str, Any], **_: Any) -> None:
-        if self._live:
-            self._tokens.release(context.get("local_params", {}).get("taskToken", ""))
+        token = context.pop(_CLAIMED_TOKEN, None)
+        if token is not None:
+            self._tokens.release(token)
 
     def _copy_to_outbox(self, http_response: Any, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
         if not self._live or http_response.status_code >= 300 or "MessageId" not in parsed:

@@ -3,6 +3,14 @@
 Each function is known by its logical id in the template. An invocation gets a
 Lambda-like context; an exception becomes Lambda's error payload, as the state
 machine and API Gateway would see it.
+
+A Lambda container handles one event at a time, and handlers rely on it: module
+state such as the Powertools resolver's `current_event` or the logger's keys belongs
+to the invocation running. Here each function has one container (one imported
+handler module), so its invocations run one after another, as under reserved
+concurrency 1; different functions still run side by side. A handler that invoked
+its own function synchronously would wait for itself (Lambda would start a second
+container); none does.
 """
 
 from __future__ import annotations
@@ -60,6 +68,7 @@ class InProcessFunctions:
         self._lock = threading.Lock()
         self._functions: dict[str, TemplateFunction] = {}
         self._handlers: dict[str, LambdaHandler] = {}
+        self._containers: dict[str, threading.Lock] = {}  # per function: held while an invocation runs
 
     def load(self, functions: Iterable[TemplateFunction]) -> None:
         """Import each function's handler (the process must already have the functions' environment)."""
@@ -70,6 +79,7 @@ class InProcessFunctions:
             handlers[function.logical_id] = getattr(_fresh_module(module_name), attribute)
         with self._lock:
             self._functions, self._handlers = loaded, handlers
+            self._containers = {name: threading.Lock() for name in loaded}
 
     def serves(self, name: str) -> bool:
         return name in self._handlers
@@ -91,11 +101,13 @@ class InProcessFunctions:
             self._handlers[name] = handler
 
     def invoke(self, name: str, event: dict[str, Any]) -> Invocation:
-        """Run a handler as Lambda would; an exception becomes Lambda's error payload."""
+        """Run a handler as Lambda would, once the function's container is free; an exception becomes
+        Lambda's error payload."""
         context = LocalLambdaContext(name, self._functions[name].arn, str(uuid.uuid4()))
         try:
-            self._interceptors.before_handler(name)
-            return Invocation(self._handlers[name](event, context), False)
+            with self._containers[name]:
+                self._interceptors.before_handler(name)
+                return Invocation(self._handlers[name](event, context), False)
         except Exception as error:  # noqa: BLE001 - every error is reported as Lambda reports it
             return Invocation(
                 {

@@ -66,10 +66,12 @@ class Emulation(Protocol):
 
     Installed once moto's mock is active and before the stack's resources are
     created, so it sees every client the stack and its functions create;
-    uninstalled in reverse order when the runtime stops.
+    uninstalled in reverse order when the runtime stops, if this runtime installed it.
     """
 
-    def install(self) -> None: ...
+    def install(self) -> bool:
+        """True when this call installed it; False when it was in place already (its installer undoes it)."""
+        ...
 
     def uninstall(self) -> None: ...
 
@@ -109,16 +111,16 @@ class LocalRuntime:
         return self._http.base_url if self._http else "http://127.0.0.1:8000"
 
     def start(self) -> LocalRuntime:
-        self.template = synthesize(self.context)
         try:
+            self.template = synthesize(self.context)
             self._set_env({"AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION})
             self._mock = mock_aws(config=self.mock_config())
             self._mock.start()  # also sets boto3.DEFAULT_SESSION aside until it stops
             aws_clients.reset_clients()
             signing_key.forget_keys()
             for emulation in self._emulations:
-                emulation.install()
-                self._installed.append(emulation)
+                if emulation.install():  # one installed around this runtime (emulated_memory()) stays
+                    self._installed.append(emulation)
             resolver = self._create_resources()
             self._load_functions(resolver)
         except BaseException:

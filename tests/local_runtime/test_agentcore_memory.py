@@ -298,10 +298,57 @@ def test_a_replayed_client_token_returns_the_first_event_and_creates_nothing(
 ) -> None:
     first = put(client, moto_memory, 0, clientToken="vote-tkt-1-r1-alice")
 
-    again = put(client, moto_memory, 1, clientToken="vote-tkt-1-r1-alice")
+    again = put(client, moto_memory, 0, clientToken="vote-tkt-1-r1-alice")
 
     assert again == first
     assert count_events(client, moto_memory) == 1
+
+
+def first_request(memory: MotoMemory) -> dict[str, Any]:
+    return {
+        "memoryId": memory.memory_id,
+        "actorId": ACTOR,
+        "sessionId": SESSION,
+        "eventTimestamp": START,
+        "payload": [{"blob": {"n": 0}}],
+        "clientToken": "tok",
+    }
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"payload": [{"blob": {"n": 1}}]},
+        {"eventTimestamp": START + timedelta(seconds=1)},
+        {"metadata": {"kind": {"stringValue": "vote"}}},
+        {"sessionId": "tkt-2"},
+        {"actorId": "cust-2"},
+        {"branch": {"name": "retry"}},
+    ],
+    ids=lambda change: next(iter(change)),
+)
+def test_a_client_token_replayed_with_a_different_request_is_refused_and_creates_nothing(
+    client: Any, moto_memory: MotoMemory, change: dict[str, Any]
+) -> None:
+    request = first_request(moto_memory)
+    first = client.create_event(**request)["event"]
+
+    with pytest.raises(ClientError) as refused:
+        client.create_event(**{**request, **change})
+
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
+    assert refused.value.response["reason"] == "IdempotentParameterMismatchException"
+    assert client.create_event(**request)["event"] == first  # the token still answers its own request
+    assert count_events(client, moto_memory) == 1
+
+
+def test_a_replay_may_give_the_same_timestamp_as_epoch_seconds(client: Any, moto_memory: MotoMemory) -> None:
+    request = first_request(moto_memory)
+    first = client.create_event(**request)["event"]
+
+    again = client.create_event(**{**request, "eventTimestamp": START.timestamp()})["event"]
+
+    assert again == first
 
 
 def test_a_different_client_token_creates_an_event(client: Any, moto_memory: MotoMemory) -> None:
@@ -425,6 +472,17 @@ def test_a_fault_before_moto_fails_list_events(fault_before_moto: Any, moto_memo
     with pytest.raises(ClientError, match="ThrottlingException"):
         client.list_events(memoryId=moto_memory.memory_id, actorId=ACTOR, sessionId=SESSION)
     assert count_events(client, moto_memory) == 1
+
+
+def test_install_says_whether_it_installed_so_only_its_installer_uninstalls() -> None:
+    try:
+        assert agentcore_memory.install() is True
+        assert agentcore_memory.install() is False
+        with agentcore_memory.emulated_memory():  # installed already: the block leaves it be
+            pass
+        assert agentcore_memory.is_installed()
+    finally:
+        agentcore_memory.uninstall()
 
 
 def test_uninstall_restores_botocore_handlers_exactly_and_moto_answers_alone_again() -> None:
