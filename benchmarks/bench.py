@@ -32,6 +32,7 @@ from local_runtime.http_client import ApiClient, approval_link
 from local_runtime.outbox import OutboxEmail
 from local_runtime.runtime import LocalRuntime
 from ticketing.contract import Env
+from ticketing.domain.policy import ApprovalPolicy
 
 ROOT = Path(__file__).resolve().parent.parent
 HANDLER_MODULES = [
@@ -149,6 +150,7 @@ STACK_ENVIRONMENT = {
     Env.MODEL_ID.value: "none",
     Env.APPROVAL_LINK_TTL_SECONDS.value: "3600",
     Env.MAX_APPROVAL_ROUNDS.value: "3",
+    Env.APPROVAL_POLICY.value: ApprovalPolicy.single_approver("approver@example.com").model_dump_json(),
     Env.APPROVAL_TIMEOUT_SECONDS.value: "3600",
 }
 

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import yaml
 from constructs import Node
+
+from ticketing.domain.policy import ApprovalPolicy, InvalidPolicy, parse_policy
 
 DEFAULTS: dict[str, Any] = {
     "approver_email": "approver@example.com",
@@ -27,7 +31,10 @@ DEFAULTS: dict[str, Any] = {
     # Requests per second (steady, burst) for the whole API stage.
     "api_rate_limit": 20,
     "api_burst_limit": 40,
+    # The approval policy file (YAML), relative to the repository; validated at synthesis.
+    "approval_policy": "policies/default.yaml",
 }
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,7 @@ class StackConfig:
     log_execution_data: bool
     api_rate_limit: int
     api_burst_limit: int
+    approval_policy: str
 
     @classmethod
     def from_context(cls, node: Node) -> StackConfig:
@@ -63,6 +71,18 @@ class StackConfig:
         if config.approval_link_ttl_seconds < 0:
             raise ValueError("approval_link_ttl_seconds must be 0 (the approval timeout) or a positive number")
         return config
+
+    def policy(self) -> ApprovalPolicy:
+        """The approval policy file, validated (a bad one stops synthesis with a sentence naming the field)."""
+        path = Path(self.approval_policy)
+        path = path if path.is_absolute() else ROOT / path
+        try:
+            data = yaml.safe_load(path.read_text())
+        except OSError as error:
+            raise InvalidPolicy(f"approval_policy: cannot read {path}: {error.strerror}.") from None
+        except yaml.YAMLError as error:
+            raise InvalidPolicy(f"approval_policy: {path} is not YAML: {error}.") from None
+        return parse_policy(data, f"The approval policy {path.name}").with_approver(self.approver_email)
 
     @property
     def runs_model(self) -> bool:

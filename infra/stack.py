@@ -76,6 +76,7 @@ class SupportflowStack(Stack):
                 Env.APPROVAL_LINK_TTL_SECONDS: str(config.approval_link_ttl_seconds or config.approval_timeout_seconds),
                 Env.APPROVAL_TIMEOUT_SECONDS: str(config.approval_timeout_seconds),
                 Env.MAX_APPROVAL_ROUNDS: str(config.max_approval_rounds),
+                Env.APPROVAL_POLICY: config.policy().model_dump_json(exclude_defaults=True),
             },
             {Env.MODEL_ID: config.model_id},
         )

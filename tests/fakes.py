@@ -23,7 +23,7 @@ from ticketing.domain.errors import (
     TicketIdTaken,
     TicketNotFound,
 )
-from ticketing.domain.models import Decision, Ticket, WorkflowRun, utc_now
+from ticketing.domain.models import Decision, Ticket, Vote, WorkflowRun, utc_now
 from ticketing.domain.notifications import Email
 from ticketing.ports import ResolutionExecutor
 from ticketing.settings import Settings
@@ -47,6 +47,22 @@ class FakeCheckpointLog:
         self.appends += 1
         self.owners.setdefault(checkpoint.ticket_id, customer_id)
         self.stored.setdefault(checkpoint.ticket_id, []).append(checkpoint)
+
+
+class FakeVoteLog:
+    """Votes by (ticket, round, approver); the first stored stands, as the client token makes it on AWS."""
+
+    def __init__(self) -> None:
+        self.stored: dict[tuple[str, int, str], Vote] = {}
+        self._lock = threading.Lock()
+
+    def record(self, vote: Vote, customer_id: str) -> Vote:
+        with self._lock:
+            return self.stored.setdefault((vote.ticket_id, vote.round, vote.approver), vote)
+
+    def votes(self, ticket_id: str, customer_id: str, round_number: int) -> list[Vote]:
+        found = [v for (t, r, _), v in self.stored.items() if t == ticket_id and r == round_number]
+        return sorted(found, key=lambda v: v.decided_at)
 
 
 class FakeConversationLog:
@@ -179,6 +195,7 @@ class FakeServices:
     checkpoints: FakeCheckpointLog = field(default_factory=FakeCheckpointLog)
     conversation: FakeConversationLog = field(default_factory=FakeConversationLog)
     workflow: FakeWorkflow = field(default_factory=FakeWorkflow)
+    votes: FakeVoteLog = field(default_factory=FakeVoteLog)
     mailer: FakeMailer = field(default_factory=FakeMailer)
     signer: ApprovalLinkSigner = field(default_factory=lambda: ApprovalLinkSigner(SIGNING_KEY))
     executor: ResolutionExecutor = field(default_factory=SimulatedResolutionExecutor)

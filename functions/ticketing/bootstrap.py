@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .adapters.checkpoint_store import AgentCoreCheckpointLog
     from .adapters.conversation_store import ConversationStore
     from .adapters.mailer import SesMailer
+    from .adapters.vote_log import AgentCoreVoteLog
     from .adapters.workflow import StepFunctionsWorkflow
     from .domain.approval_link import ApprovalLinkSigner
     from .ports import ResolutionExecutor
@@ -34,6 +35,12 @@ class AwsServices:
         from .adapters.checkpoint_store import AgentCoreCheckpointLog
 
         return AgentCoreCheckpointLog(client("bedrock-agentcore", self.settings.aws_region), self.settings.memory_id)
+
+    @cached_property
+    def votes(self) -> AgentCoreVoteLog:
+        from .adapters.vote_log import AgentCoreVoteLog
+
+        return AgentCoreVoteLog(client("bedrock-agentcore", self.settings.aws_region), self.settings.memory_id)
 
     @cached_property
     def conversation(self) -> ConversationStore:

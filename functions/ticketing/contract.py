@@ -34,6 +34,7 @@ class Env(StrEnum):
     MODEL_ID = "MODEL_ID"
     RESOLUTION_EXECUTOR = "RESOLUTION_EXECUTOR"
     MAX_APPROVAL_ROUNDS = "MAX_APPROVAL_ROUNDS"
+    APPROVAL_POLICY = "APPROVAL_POLICY"
 
 
 # What each handler needs set to start; a function missing one fails at init, naming it.
@@ -51,6 +52,7 @@ REQUIRED_ENV: dict[str, frozenset[Env]] = {
         Env.PUBLIC_BASE_URL,
         Env.APPROVAL_LINK_TTL_SECONDS,
         Env.MAX_APPROVAL_ROUNDS,
+        Env.APPROVAL_POLICY,
     },
     "ticketing.handlers.execute": _STEP | _MAILS,
     "ticketing.handlers.close_ticket": _STEP | _MAILS | {Env.APPROVER_EMAIL, Env.OPERATOR_EMAIL},
@@ -62,6 +64,7 @@ REQUIRED_ENV: dict[str, frozenset[Env]] = {
         Env.APPROVAL_TIMEOUT_SECONDS,
         Env.MODEL_ID,
         Env.MAX_APPROVAL_ROUNDS,
+        Env.APPROVAL_POLICY,
     },
     "ticketing.handlers.approval_monitor": frozenset({Env.STATE_MACHINE_ARN}),
 }

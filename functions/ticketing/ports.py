@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from .domain.approval_link import ApprovalClaims
 from .domain.checkpoint import Checkpoint
 from .domain.conversation import Role, Turn
-from .domain.models import Decision, ResolutionStep, StepResult, Ticket, WorkflowRun
+from .domain.models import Decision, ResolutionStep, StepResult, Ticket, Vote, WorkflowRun
 from .domain.notifications import Email
 from .settings import Settings
 
@@ -41,6 +41,18 @@ class ConversationLog(Protocol):
 
     def last_turns(self, ticket_id: str, customer_id: str, k: int) -> list[Turn]:
         """The newest `k` turns, oldest first."""
+        ...
+
+
+class VoteLog(Protocol):
+    """Approvers' votes, one per (ticket, round, approver): the first stored wins, later ones change nothing."""
+
+    def record(self, vote: Vote, customer_id: str) -> Vote:
+        """Store the vote unless this approver already voted in this round; returns the vote that is stored."""
+        ...
+
+    def votes(self, ticket_id: str, customer_id: str, round_number: int) -> list[Vote]:
+        """Every vote of the round, oldest first."""
         ...
 
 
@@ -79,7 +91,9 @@ class Mailer(Protocol):
 
 
 class LinkSigner(Protocol):
-    def issue(self, *, ticket_id: str, checkpoint_hash: str, plan_hash: str, expires_at: datetime) -> str: ...
+    def issue(
+        self, *, ticket_id: str, checkpoint_hash: str, plan_hash: str, expires_at: datetime, approver: str = ""
+    ) -> str: ...
 
     def verify(self, token: str, *, ticket_id: str, now: datetime) -> ApprovalClaims: ...
 
@@ -109,6 +123,8 @@ class Services(Protocol):
     def conversation(self) -> ConversationLog: ...
     @property
     def workflow(self) -> Workflow: ...
+    @property
+    def votes(self) -> VoteLog: ...
     @property
     def mailer(self) -> Mailer: ...
     @property

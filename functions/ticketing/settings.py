@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
+from functools import cache
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .contract import REQUIRED_ENV, Env
+from .domain.policy import ApprovalPolicy, InvalidPolicy, policy_from_json
 
 
 class MissingConfiguration(RuntimeError):
@@ -36,6 +38,8 @@ class Settings(BaseModel):
     approval_timeout_seconds: int = Field(default=72 * 3600, gt=0, validation_alias=Env.APPROVAL_TIMEOUT_SECONDS)
     # How many review rounds a ticket may have (the first proposal and the revisions); the last offers no revise.
     max_approval_rounds: int = Field(default=3, ge=1, le=10, validation_alias=Env.MAX_APPROVAL_ROUNDS)
+    # The approval policy as JSON (the stack validates the YAML file and passes it); empty: one approver.
+    approval_policy: str = Field(default="", validation_alias=Env.APPROVAL_POLICY)
     resolution_executor: str = Field(default="simulated", validation_alias=Env.RESOLUTION_EXECUTOR)
     # A Bedrock model id or inference profile; "none" or empty: the rules and the catalog answer.
     model_id: str = Field(default="none", validation_alias=Env.MODEL_ID)
@@ -55,9 +59,26 @@ class Settings(BaseModel):
             return cls.model_validate({k: v for k, v in source.items() if k in known})
         except ValidationError as error:
             first = error.errors()[0]
+            name = first["loc"][0] if first["loc"] else Env.APPROVAL_POLICY.value
             raise MissingConfiguration(
-                f"supportflow: the environment variable {first['loc'][0]} is invalid: {first['msg']}."
+                f"supportflow: the environment variable {name} is invalid: {first['msg'].removeprefix('Value error, ')}"
             ) from None
+
+    @model_validator(mode="after")
+    def _policy_is_valid(self) -> Settings:
+        if self.approval_policy:
+            try:
+                policy_from_json(self.approval_policy)
+            except InvalidPolicy as bad:
+                raise ValueError(str(bad)) from None
+        return self
+
+    @property
+    def policy(self) -> ApprovalPolicy:
+        """The approval policy; without one, today's: the configured approver decides every ticket."""
+        if not self.approval_policy:
+            return ApprovalPolicy.single_approver(self.approver_email)
+        return _parsed_policy(self.approval_policy)
 
     @property
     def model_enabled(self) -> bool:
@@ -71,3 +92,8 @@ class Settings(BaseModel):
 def settings_for(handler_module: str, env: Mapping[str, str] | None = None) -> Settings:
     """The settings of the function whose handler lives in `handler_module`, its required names checked."""
     return Settings.from_env(env, required=REQUIRED_ENV[handler_module])
+
+
+@cache
+def _parsed_policy(text: str) -> ApprovalPolicy:
+    return policy_from_json(text)

@@ -15,6 +15,7 @@ from ticketing.adapters.aws_clients import reset_clients
 from ticketing.adapters.signing_key import forget_keys
 from ticketing.bootstrap import AwsServices
 from ticketing.contract import Env
+from ticketing.domain.policy import ApprovalPolicy
 from ticketing.settings import Settings
 
 REGION = "us-east-1"
@@ -78,6 +79,7 @@ def moto_stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[MotoStack]:
             Env.APPROVAL_TIMEOUT_SECONDS: "7200",
             Env.MODEL_ID: "none",
             Env.MAX_APPROVAL_ROUNDS: "3",
+            Env.APPROVAL_POLICY: ApprovalPolicy.single_approver(APPROVER).model_dump_json(),
         }
         for key, value in env.items():
             monkeypatch.setenv(str(key), value)

@@ -320,7 +320,15 @@ def test_approving_as_json_is_200_with_the_decision_and_sends_it_once(services: 
         headers={**JSON, "Accept": "application/json"},
     )
     body = answer.json()
-    assert answer.status == 200 and set(body) == {"ticket_id", "decision", "links"}
+    assert answer.status == 200 and set(body) == {
+        "ticket_id",
+        "decision",
+        "vote",
+        "approvals",
+        "approvals_needed",
+        "links",
+    }
+    assert (body["vote"], body["approvals"], body["approvals_needed"]) == (None, 1, 1)
     assert body["links"] == {"ticket": f"https://api.example.com/prod/tickets/{WAITING.ticket_id}"}
     assert (body["decision"]["outcome"], body["decision"]["comment"]) == ("approved", "fine")
     ((token, sent),) = services.workflow.decisions

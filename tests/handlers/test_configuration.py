@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from ticketing.contract import REQUIRED_ENV, Env
+from ticketing.domain.policy import ApprovalPolicy
 from ticketing.settings import MissingConfiguration
 
 from .conftest import ImportHandler
@@ -26,6 +27,7 @@ COMPLETE = {
     Env.APPROVAL_TIMEOUT_SECONDS.value: "7200",
     Env.MODEL_ID.value: "none",
     Env.MAX_APPROVAL_ROUNDS.value: "3",
+    Env.APPROVAL_POLICY.value: ApprovalPolicy.single_approver("approver@example.com").model_dump_json(),
 }
 REQUIRED = sorted((module, name.value) for module, names in REQUIRED_ENV.items() for name in names)
 

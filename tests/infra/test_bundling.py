@@ -19,7 +19,7 @@ from infra.bundling import BOTOCORE_SERVICES, LAMBDA_PYTHON_VERSION
 
 pytestmark = pytest.mark.slow
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-MODEL_FUNCTIONS = {"analyze", "find_resolution", "api"}
+MODEL_FUNCTIONS = {"analyze", "find_resolution", "revise_plan", "api"}
 ABI = f"cpython-{LAMBDA_PYTHON_VERSION.replace('.', '')}-x86_64-linux-gnu"
 
 
@@ -48,7 +48,7 @@ def zipped_size(directory: Path) -> int:
 
 
 def test_every_function_ships_its_handler_module(assets):
-    assert len(assets) == 7
+    assert len(assets) == 8
     for module, directory in assets.items():
         assert (directory / "ticketing" / "handlers" / f"{module}.py").is_file(), module
 

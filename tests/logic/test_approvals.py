@@ -59,7 +59,7 @@ def test_a_valid_link_sends_the_decision_for_the_checkpoints_plan_and_writes_no_
     writes = services.checkpoints.appends
     made = approvals.decide(
         services, TICKET.ticket_id, link(services, waiting), ReviewRequest(outcome="approved", comment="ok")
-    )
+    ).decision
     assert services.workflow.decisions == [("task-token-1", made)]
     assert (made.outcome, made.plan_hash, made.decided_by, made.comment) == (
         "approved",
@@ -132,7 +132,7 @@ def test_the_click_that_lost_the_race_names_the_winners_decision_once_the_next_s
     services: FakeServices, waiting: Checkpoint, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     token = link(services, waiting)
-    won = approvals.decide(services, TICKET.ticket_id, token, APPROVE)
+    won = approvals.decide(services, TICKET.ticket_id, token, APPROVE).decision
 
     def execute_runs_meanwhile(_: float) -> None:
         if latest(services).state is TicketState.AWAITING_APPROVAL:

@@ -70,7 +70,7 @@ def test_request_approval_saves_the_token_and_emails_a_signed_link(services: Fak
 def test_request_approval_answers_with_the_message_and_the_checkpoint_it_links_to(services: FakeServices) -> None:
     await_approval(services)
     sent = request_approval_again(services, "task-token-2")
-    assert sent == {"message_id": "msg-2", "checkpoint_hash": latest(services).content_hash}
+    assert sent == {"message_ids": ["msg-2"], "checkpoint_hash": latest(services).content_hash}
 
 
 def test_request_approval_retried_with_the_same_token_writes_one_checkpoint(services: FakeServices) -> None:

@@ -12,7 +12,7 @@ import logging
 from typing import Any
 
 from ..domain.catalog import ResolutionCatalog, load_catalog
-from ..domain.models import Analysis, Category, Decision, Provenance, ResolutionPlan, ResolutionStep, Ticket
+from ..domain.models import Analysis, Decision, Provenance, ResolutionPlan, ResolutionStep, Ticket
 from ..domain.review import edited_plan
 from .answers import PlanAnswer
 from .model_call import CallLimits, CallUsage, ModelCallFailed, call_for, provenance
@@ -102,7 +102,7 @@ def _checked_plan(
         raise ModelCallFailed(f"rejected: the plan named actions outside the catalog: {', '.join(unknown)}", usage)
     # Only the analysed category's actions and the general ones: ticket text must not steer a network
     # ticket into, say, an account unlock.
-    allowed = {s.action_id for c in {analysis.category, Category.GENERAL} for s in catalog.categories[c].steps}
+    allowed = set(catalog.allowed_actions(analysis.category))
     foreign = [a for a in ids if a not in allowed]
     if foreign:
         raise ModelCallFailed(

@@ -132,16 +132,27 @@ def decide_approval(ticket_id: TicketId) -> Response[str]:
     fields = http.form_or_json(event, "token, decision, steps, notes, comment, reason, feedback, notify_customer")
     request = _review_request(fields)
     token = fields.get("token", "")
-    decision = approvals.decide(services, ticket_id, token, request)
-    count(_METRICS[decision.outcome])
+    outcome = approvals.decide(services, ticket_id, token, request)
     ticket_url = f"{services.settings.base_url}/tickets/{ticket_id}"
+    decision = outcome.decision
+    if decision is not None:
+        count(_METRICS[decision.outcome])
     if http.wants_html(event):
-        return http.html_response(
-            200, pages.decision_page(ticket_id, decision, ticket_url, services.settings.max_approval_rounds)
-        )
-    return http.json_response(
-        200, DecisionRecorded(ticket_id=ticket_id, decision=decision, links={"ticket": ticket_url})
+        if decision is None:
+            assert outcome.vote is not None
+            page = pages.vote_page(ticket_id, outcome.vote, outcome.approvals, outcome.needed, ticket_url)
+        else:
+            page = pages.decision_page(ticket_id, decision, ticket_url, services.settings.max_approval_rounds)
+        return http.html_response(200, page)
+    recorded = DecisionRecorded(
+        ticket_id=ticket_id,
+        decision=decision,
+        vote=outcome.vote,
+        approvals=outcome.approvals,
+        approvals_needed=outcome.needed,
+        links={"ticket": ticket_url},
     )
+    return http.json_response(200, recorded)
 
 
 _METRICS = {"approved": "TicketsApproved", "rejected": "TicketsRejected", "changes_requested": "TicketsSentBack"}

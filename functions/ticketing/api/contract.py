@@ -29,6 +29,7 @@ from ..domain.models import (
     ResolutionPlan,
     StepResult,
     TicketState,
+    Vote,
     WorkflowRun,
     trimmed,
     trimmed_not_blank,
@@ -358,6 +359,12 @@ class PendingApproval(BaseModel):
 
 
 class DecisionRecorded(BaseModel):
+    """The answer to a decision: the decision handed to the workflow, or, where the policy asks several
+    approvers and more approvals are needed, the vote recorded (`decision` null) and the count so far."""
+
     ticket_id: str
-    decision: Decision
+    decision: Decision | None
+    vote: Vote | None = None
+    approvals: int = 1
+    approvals_needed: int = 1
     links: dict[str, str]

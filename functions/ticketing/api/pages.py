@@ -21,6 +21,7 @@ from ..domain.models import (
     PlanChanges,
     ResolutionPlan,
     ResolutionStep,
+    Vote,
 )
 from ..domain.notifications import NEUTRAL_REJECTION
 from ..logic.approvals import ApprovalReview
@@ -264,6 +265,18 @@ def _revise_section(review: ApprovalReview) -> str:
         "<label class='field' for='feedback'>Feedback (required to send back)</label>"
         f"<textarea id='feedback' name='feedback' maxlength='{MAX_COMMENT_CHARS}'></textarea>"
         "<button class='revise' type='submit' name='decision' value='revise'>Send back</button></section>"
+    )
+
+
+def vote_page(ticket_id: str, vote: Vote, approvals: int, needed: int, ticket_url: str) -> str:
+    """An approval recorded while the policy waits for more approvers of the same plan."""
+    return page(
+        f"Approval recorded: {ticket_id}",
+        f"<div class='card ok' id='outcome'><h1>Your approval is recorded</h1>"
+        f"<p>Ticket <strong>{escape(ticket_id)}</strong> needs {needed} approvals of the same plan; "
+        f"{approvals} of {needed} so far. Nothing runs until the others approve; any rejection rejects it.</p>"
+        f"<p class='muted'>Recorded for {escape(vote.approver)} at {vote.decided_at:%Y-%m-%d %H:%M:%S UTC}.</p></div>"
+        f"<p><a href='{escape(ticket_url, quote=True)}'>Ticket status (JSON)</a></p>",
     )
 
 

@@ -31,6 +31,8 @@ class ApprovalClaims(Model):
     plan_hash: str
     purpose: str
     expires_at: int
+    # The approver the link was sent to (empty in links issued before approval policies).
+    approver: str = ""
 
 
 def _b64(data: bytes) -> str:
@@ -52,8 +54,11 @@ class ApprovalLinkSigner:
     def _mac(self, payload: str) -> str:
         return _b64(hmac.new(self._key, payload.encode(), hashlib.sha256).digest())
 
-    def issue(self, *, ticket_id: str, checkpoint_hash: str, plan_hash: str, expires_at: datetime) -> str:
+    def issue(
+        self, *, ticket_id: str, checkpoint_hash: str, plan_hash: str, expires_at: datetime, approver: str = ""
+    ) -> str:
         claims = ApprovalClaims(
+            approver=approver,
             v=_VERSION,
             ticket_id=ticket_id,
             checkpoint_hash=checkpoint_hash,

@@ -1,4 +1,4 @@
-"""The resolution catalog: the only actions a plan may contain, held as data."""
+"""The resolution catalog: the only actions a plan may contain, each with its risk, held as data."""
 
 from __future__ import annotations
 
@@ -8,12 +8,25 @@ from importlib import resources
 
 from pydantic import Field
 
-from .models import Analysis, Category, Model, ResolutionPlan, ResolutionStep
+from .models import Analysis, Category, Model, ResolutionPlan, ResolutionStep, Risk
+
+
+class CatalogAction(Model):
+    action_id: str
+    title: str
+    instructions: str
+    # What is at stake when the action runs, and why in one line (approval policies route on it).
+    risk: Risk
+    risk_reason: str = Field(min_length=1)
+
+    def step(self) -> ResolutionStep:
+        """The action as a plan step (the risk stays in the catalog, outside the plan and its hash)."""
+        return ResolutionStep(action_id=self.action_id, title=self.title, instructions=self.instructions)
 
 
 class CatalogEntry(Model):
     customer_message: str
-    steps: list[ResolutionStep]
+    steps: list[CatalogAction]
 
 
 class ResolutionCatalog(Model):
@@ -24,18 +37,29 @@ class ResolutionCatalog(Model):
 
     def allowed_actions(self, category: Category) -> dict[str, ResolutionStep]:
         """The actions a plan for `category` may use: its own entry's and the general ones, by id."""
-        return {s.action_id: s for c in dict.fromkeys((category, Category.GENERAL)) for s in self.categories[c].steps}
+        return {
+            a.action_id: a.step() for c in dict.fromkeys((category, Category.GENERAL)) for a in self.categories[c].steps
+        }
 
     def actions(self) -> dict[str, ResolutionStep]:
         """Every known action by its stable id."""
-        return {s.action_id: s for entry in self.categories.values() for s in entry.steps}
+        return {a.action_id: a.step() for entry in self.categories.values() for a in entry.steps}
+
+    def risks(self) -> dict[str, CatalogAction]:
+        """Every known action with its risk, by id."""
+        return {a.action_id: a for entry in self.categories.values() for a in entry.steps}
+
+    def plan_risk(self, plan: ResolutionPlan) -> Risk:
+        """A plan's risk: its riskiest action's (an action the catalog does not know counts as high)."""
+        known = self.risks()
+        return max((known[s.action_id].risk if s.action_id in known else Risk.HIGH for s in plan.steps), key=Risk.rank)
 
     def plan_for(self, analysis: Analysis) -> ResolutionPlan:
         """The catalog's plan for the analysed category."""
         entry = self.categories[analysis.category]
         return ResolutionPlan(
             category=analysis.category,
-            steps=list(entry.steps),
+            steps=[a.step() for a in entry.steps],
             customer_message=entry.customer_message,
             source="catalog",
         )

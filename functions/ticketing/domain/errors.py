@@ -43,10 +43,18 @@ class ApprovalExpired(ApprovalWindowClosed):
 
 
 class AlreadyDecided(SupportflowError):
-    def __init__(self, message: str, *, outcome: str | None = None, decided_at: datetime | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        outcome: str | None = None,
+        decided_at: datetime | None = None,
+        plan_hash: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.outcome = outcome
         self.decided_at = decided_at
+        self.plan_hash = plan_hash
 
 
 class TaskNoLongerWaiting(SupportflowError):

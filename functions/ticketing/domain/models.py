@@ -73,6 +73,17 @@ class Category(StrEnum):
     GENERAL = "general"
 
 
+class Risk(StrEnum):
+    """What is at stake when an action runs."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+    def rank(self) -> int:
+        return ("low", "medium", "high").index(self.value)
+
+
 class Severity(StrEnum):
     LOW = "low"
     MEDIUM = "medium"
@@ -202,6 +213,20 @@ class PlanChanges(Model):
 Outcome = Literal["approved", "rejected", "changes_requested"]
 
 
+class Vote(Model):
+    """One approver's answer in one review round, stored the moment it is given (before the API answers)."""
+
+    ticket_id: str
+    round: int = Field(ge=1)
+    approver: str
+    outcome: Outcome
+    # The plan this vote is for: the approved plan's hash (edits included) for an approval, else the proposed one's.
+    plan_hash: str
+    decided_at: datetime
+    # Tells two clicks of one approver apart: only the vote stored first counts.
+    nonce: str
+
+
 class Decision(Model):
     """An approver's decision, sent to the waiting workflow as the task output.
 
@@ -227,6 +252,8 @@ class Decision(Model):
     feedback: Annotated[str, StringConstraints(max_length=MAX_COMMENT_CHARS)] = ""
     requested_steps: list[str] = Field(default_factory=list)
     requested_notes: dict[str, str] = Field(default_factory=dict)
+    # Where the policy asks several approvers: every vote the decision rests on.
+    votes: list[Vote] = Field(default_factory=list)
 
     @property
     def shown_plan_hash(self) -> str:
@@ -245,10 +272,21 @@ class ApprovalRequest(Model):
     """What was asked of the approver, kept in the AWAITING_APPROVAL checkpoint."""
 
     task_token: str
+    # The first of those asked (kept for checkpoints written before approval policies).
     approver_email: str
     requested_at: datetime
     link_expires_at: datetime
     round: int = Field(default=1, ge=1)
+    # Who was asked (each got their own link), how many must approve the same plan, and by which policy rule.
+    approvers: list[str] = Field(default_factory=list)
+    approvals_needed: int = Field(default=1, ge=1)
+    rule: str = ""
+    group: str = ""
+    plan_risk: Risk | None = None
+
+    @property
+    def asked(self) -> list[str]:
+        return self.approvers or [self.approver_email]
 
 
 class ApprovalRound(Model):

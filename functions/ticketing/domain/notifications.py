@@ -78,11 +78,22 @@ def approval_request(
     round_number: int = 1,
     max_rounds: int = 1,
     earlier: Sequence[ApprovalRound] = (),
+    approvals_needed: int = 1,
+    asked: Sequence[str] = (),
 ) -> Email:
     subject = f"Approval needed: {ticket.ticket_id} ({analysis.category.value}, {analysis.severity.value})"
     if round_number > 1:
         subject += f", round {round_number} of {max_rounds}"
     rounds_text, rounds_html = _earlier_rounds(earlier)
+    others = [a for a in asked if a != approver]
+    quorum = ""
+    if approvals_needed > 1:
+        quorum = (
+            f"This plan needs {approvals_needed} approvals from: {', '.join(asked)}. "
+            "Your link is yours alone; one rejection rejects it.\n\n"
+        )
+    elif others:
+        quorum = f"Also asked: {', '.join(others)}; the first decision counts.\n\n"
     last = round_number >= max_rounds
     choices = (
         "approve (you may edit the steps) or reject it"
@@ -94,6 +105,7 @@ def approval_request(
         f"Issue: {ticket.description}\n\n"
         f"Analysis: {analysis.category.value}, severity {analysis.severity.value}.\n{analysis.explanation}\n\n"
         f"{rounds_text}"
+        f"{quorum}"
         f"Proposed plan (review round {round_number} of {max_rounds}):\n{_steps_text(plan)}\n\n"
         f"Review the plan and {choices} here (the page asks you to confirm):\n{link}\n\n"
         f"This link expires at {_when(expires_at)} and works once. It replaces any earlier link for this ticket.\n"
@@ -106,7 +118,8 @@ def approval_request(
         f"<p><strong>Analysis:</strong> {escape(analysis.category.value)}, severity "
         f"{escape(analysis.severity.value)}.<br><small>{escape(analysis.explanation)}</small></p>"
         f"{rounds_html}"
-        f"<h3>Proposed plan (review round {round_number} of {max_rounds})</h3>{_steps_html(plan)}"
+        + (f"<p><strong>{escape(quorum.strip())}</strong></p>" if quorum else "")
+        + f"<h3>Proposed plan (review round {round_number} of {max_rounds})</h3>{_steps_html(plan)}"
         f"<p><a href='{escape(link, quote=True)}' style='display:inline-block;padding:10px 18px;"
         "background:#0b5cad;color:#fff;text-decoration:none;border-radius:6px'>Review and decide</a></p>"
         f"<p><small>The page asks you to confirm; opening it decides nothing. The link expires at "

@@ -8,7 +8,9 @@ writes checkpoints; the step that runs after the decision records it.
 
 from __future__ import annotations
 
+import secrets
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,7 +27,16 @@ from ..domain.errors import (
     RevisionRefused,
     TaskNoLongerWaiting,
 )
-from ..domain.models import ApprovalRequest, Decision, ResolutionPlan, ResolutionStep, Ticket, TicketState, utc_now
+from ..domain.models import (
+    ApprovalRequest,
+    Decision,
+    ResolutionPlan,
+    ResolutionStep,
+    Ticket,
+    TicketState,
+    Vote,
+    utc_now,
+)
 from ..domain.review import ReviewRequest, edited_plan, plan_changes
 from ..ports import Services
 from .checkpoints import latest_checkpoint
@@ -77,6 +88,7 @@ def _already_decided(decision: Decision) -> AlreadyDecided:
         f"by {decision.decided_by or 'the approver'} through the approval link. Nothing was changed.",
         outcome=decision.outcome,
         decided_at=decision.decided_at,
+        plan_hash=decision.plan_hash,
     )
 
 
@@ -138,27 +150,110 @@ def review(services: Services, ticket_id: str, token: str) -> ApprovalReview:
     )
 
 
-def decide(services: Services, ticket_id: str, token: str, request: ReviewRequest) -> Decision:
-    """Hand the approver's decision to the waiting workflow, once; edits are checked first."""
+@dataclass(frozen=True)
+class DecisionOutcome:
+    """What a click did: the decision handed to the workflow, or a vote that waits for others."""
+
+    decision: Decision | None
+    vote: Vote | None = None
+    approvals: int = 0
+    needed: int = 1
+
+
+def decide(services: Services, ticket_id: str, token: str, request: ReviewRequest) -> DecisionOutcome:
+    """Hand the approver's decision to the waiting workflow, once; edits are checked first.
+
+    Where the policy asks several approvers, the click is a vote, stored before the answer:
+    any rejection or request for changes decides at once; approvals decide once enough
+    distinct approvers approved the same plan. Step Functions accepts the first result for
+    the task, so the last two approvals racing resume the workflow once.
+    """
     now = utc_now()
     ticket, latest, claims, running = _open(services, ticket_id, token, now)
     _require_pending(latest, claims, running)
     approval, proposed = latest.data.approval, latest.data.plan
     assert approval is not None and proposed is not None, "an AWAITING_APPROVAL checkpoint holds its request and plan"
-    decision = _decision(services, request, proposed, approval, now)
+    approver = claims.approver or approval.approver_email
+    if approver not in approval.asked:
+        raise ApprovalLinkInvalid(
+            "This approval link was not issued to an approver of this request. Nothing was changed."
+        )
+    decision = _decision(services, request, proposed, approval, approver, now)
+    if approval.approvals_needed == 1:
+        _send(services, ticket, latest, approval, decision, now)
+        return DecisionOutcome(decision=decision, approvals=1)
+    vote = _recorded_vote(services, ticket, approval, decision, now)
+    votes = services.votes.votes(ticket.ticket_id, ticket.customer_id, approval.round)
+    if decision.outcome == "approved":
+        agreeing = [v for v in votes if v.outcome == "approved" and v.plan_hash == decision.plan_hash]
+        if len(agreeing) < approval.approvals_needed:
+            return DecisionOutcome(decision=None, vote=vote, approvals=len(agreeing), needed=approval.approvals_needed)
+        decision = decision.model_copy(update={"votes": agreeing})
+    else:
+        decision = decision.model_copy(update={"votes": votes})
+    try:
+        _send(services, ticket, latest, approval, decision, now)
+    except AlreadyDecided as closed:
+        # The other last approval of the same plan reached the workflow first: this vote is part of that decision.
+        if decision.outcome == "approved" and closed.outcome == "approved" and closed.plan_hash == decision.plan_hash:
+            return DecisionOutcome(
+                decision=decision, vote=vote, approvals=len(decision.votes), needed=approval.approvals_needed
+            )
+        raise
+    return DecisionOutcome(
+        decision=decision, vote=vote, approvals=len(decision.votes), needed=approval.approvals_needed
+    )
+
+
+def _send(
+    services: Services, ticket: Ticket, waited: Checkpoint, approval: ApprovalRequest, decision: Decision, now: datetime
+) -> None:
     try:
         services.workflow.send_decision(approval.task_token, decision)
     except TaskNoLongerWaiting:
-        raise _why_closed(services, ticket, latest, now) from None
-    return decision
+        raise _why_closed(services, ticket, waited, now) from None
+
+
+def _recorded_vote(
+    services: Services, ticket: Ticket, approval: ApprovalRequest, decision: Decision, now: datetime
+) -> Vote:
+    """Store this approver's vote of the round; a second vote of the same approver is 409 and changes nothing."""
+    mine = Vote(
+        ticket_id=ticket.ticket_id,
+        round=approval.round,
+        approver=decision.decided_by,
+        outcome=decision.outcome,
+        plan_hash=decision.plan_hash,
+        decided_at=now,
+        nonce=secrets.token_hex(8),
+    )
+    earlier = [
+        v
+        for v in services.votes.votes(ticket.ticket_id, ticket.customer_id, approval.round)
+        if v.approver == mine.approver
+    ]
+    stored = earlier[0] if earlier else services.votes.record(mine, ticket.customer_id)
+    if stored.nonce != mine.nonce:
+        raise AlreadyDecided(
+            f"You already {_DECIDED_AS[stored.outcome]} this plan at {_when(stored.decided_at)}; each approver votes "
+            "once per round. Nothing was changed.",
+            outcome=stored.outcome,
+            decided_at=stored.decided_at,
+        )
+    return stored
 
 
 def _decision(
-    services: Services, request: ReviewRequest, proposed: ResolutionPlan, approval: ApprovalRequest, now: datetime
+    services: Services,
+    request: ReviewRequest,
+    proposed: ResolutionPlan,
+    approval: ApprovalRequest,
+    approver: str,
+    now: datetime,
 ) -> Decision:
     common: dict[str, Any] = {
         "decided_at": now,
-        "decided_by": approval.approver_email,
+        "decided_by": approver,
         "round": approval.round,
         "proposed_plan_hash": proposed.plan_hash,
         "comment": request.comment,

@@ -63,8 +63,8 @@ def approval_link(base_url: str, ticket_id: str, token: str) -> str:
     return f"{base_url}/approvals/{ticket_id}?token={quote(token, safe='')}"
 
 
-def request_approval(services: Services, task: RequestApprovalTask) -> dict[str, str]:
-    """Save AWAITING_APPROVAL (with the task token) and email the approver a signed link."""
+def request_approval(services: Services, task: RequestApprovalTask) -> dict[str, Any]:
+    """Save AWAITING_APPROVAL (with the task token) and email each approver the policy asks a link of their own."""
     settings = services.settings
     now = utc_now()
     expires_at = now + timedelta(seconds=settings.approval_link_ttl_seconds)
@@ -73,6 +73,10 @@ def request_approval(services: Services, task: RequestApprovalTask) -> dict[str,
     history = services.checkpoints.history(task.ticket.ticket_id, task.ticket.customer_id)
     latest = history[-1] if history else None
     round_number = latest.data.current_round if latest is not None else 1
+    policy = settings.policy
+    risk = load_catalog().plan_risk(task.plan)
+    rule = policy.rule_for(task.analysis.category, task.analysis.severity, risk)
+    approvers = policy.members(rule.group)
     checkpoint = record_checkpoint(
         services.checkpoints,
         task.ticket,
@@ -84,33 +88,43 @@ def request_approval(services: Services, task: RequestApprovalTask) -> dict[str,
         plan_hash=task.plan.plan_hash,
         approval=ApprovalRequest(
             task_token=task.task_token,
-            approver_email=settings.approver_email,
+            approver_email=approvers[0],
             requested_at=now,
             link_expires_at=expires_at,
             round=round_number,
+            approvers=approvers,
+            approvals_needed=rule.approvals,
+            rule=rule.name,
+            group=rule.group,
+            plan_risk=risk,
         ),
     )
     approval = checkpoint.data.approval
     assert approval is not None and checkpoint.data.plan_hash is not None
-    token = services.signer.issue(
-        ticket_id=task.ticket.ticket_id,
-        checkpoint_hash=checkpoint.content_hash,
-        plan_hash=checkpoint.data.plan_hash,
-        expires_at=approval.link_expires_at,
-    )
-    email = notifications.approval_request(
-        ticket=task.ticket,
-        analysis=task.analysis,
-        plan=task.plan,
-        approver=settings.approver_email,
-        link=approval_link(settings.base_url, task.ticket.ticket_id, token),
-        expires_at=approval.link_expires_at,
-        round_number=approval.round,
-        max_rounds=settings.max_approval_rounds,
-        earlier=checkpoint.data.rounds,
-    )
-    message_id = services.mailer.send(email)
-    return {"message_id": message_id, "checkpoint_hash": checkpoint.content_hash}
+    sent = []
+    for approver in approval.asked:
+        token = services.signer.issue(
+            ticket_id=task.ticket.ticket_id,
+            checkpoint_hash=checkpoint.content_hash,
+            plan_hash=checkpoint.data.plan_hash,
+            expires_at=approval.link_expires_at,
+            approver=approver,
+        )
+        email = notifications.approval_request(
+            ticket=task.ticket,
+            analysis=task.analysis,
+            plan=task.plan,
+            approver=approver,
+            link=approval_link(settings.base_url, task.ticket.ticket_id, token),
+            expires_at=approval.link_expires_at,
+            round_number=approval.round,
+            max_rounds=settings.max_approval_rounds,
+            earlier=checkpoint.data.rounds,
+            approvals_needed=approval.approvals_needed,
+            asked=approval.asked,
+        )
+        sent.append(services.mailer.send(email))
+    return {"message_ids": sent, "checkpoint_hash": checkpoint.content_hash}
 
 
 def execute_plan(services: Services, task: ExecuteTask) -> ExecutionReport:

@@ -1,0 +1,87 @@
+"""Approvers' votes as AgentCore Memory events, one per (ticket, round, approver).
+
+A vote is one event in the ticket's session (`kind=vote`, `round`, `approver` in the
+metadata, the vote as a blob) written with a client token derived from ticket, round
+and approver. AWS keeps the first event for a token: a second vote of the same approver
+is the same request only if it says the same, and otherwise AWS refuses it as an
+idempotent-parameter mismatch; either way the stored vote is the first one. The API
+writes votes before it answers, so an accepted vote is never lost; it never writes
+checkpoints (the workflow step after the decision records the votes in its checkpoint).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any
+
+from botocore.exceptions import ClientError
+from pydantic import ValidationError
+
+from ..domain.models import Vote
+from .memory_events import session_events, store_errors
+from .memory_events import tag as _tag
+
+log = logging.getLogger(__name__)
+
+KIND = "vote"
+
+
+class AgentCoreVoteLog:
+    def __init__(self, memory_client: Any, memory_id: str) -> None:
+        self._client = memory_client
+        self._memory_id = memory_id
+
+    def record(self, vote: Vote, customer_id: str) -> Vote:
+        token = hashlib.sha256(f"{vote.ticket_id}|{vote.round}|{vote.approver}".encode()).hexdigest()
+        try:
+            with store_errors("record the vote"):
+                self._client.create_event(
+                    memoryId=self._memory_id,
+                    actorId=customer_id,
+                    sessionId=vote.ticket_id,
+                    eventTimestamp=vote.decided_at,
+                    payload=[{"blob": vote.model_dump(mode="json")}],
+                    clientToken=token,
+                    metadata={
+                        "kind": _tag(KIND),
+                        "round": _tag(str(vote.round)),
+                        "approver": _tag(vote.approver),
+                    },
+                )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ValidationException":
+                raise
+            # The same approver voted before in this round with other words: the first vote stands.
+            log.info("a second vote of %s in round %s was refused by its client token", vote.approver, vote.round)
+        stored = [v for v in self.votes(vote.ticket_id, customer_id, vote.round) if v.approver == vote.approver]
+        return stored[0] if stored else vote
+
+    def votes(self, ticket_id: str, customer_id: str, round_number: int) -> list[Vote]:
+        found: dict[str, Vote] = {}
+        with store_errors("read the votes"):
+            for event in session_events(self._client, self._memory_id, ticket_id, customer_id, KIND):
+                for vote in _votes_in(event, round_number):
+                    kept = found.get(vote.approver)
+                    if kept is None or vote.decided_at < kept.decided_at:
+                        found[vote.approver] = vote
+        return sorted(found.values(), key=lambda v: v.decided_at)
+
+
+def _votes_in(event: dict[str, Any], round_number: int) -> list[Vote]:
+    tags = event.get("metadata") or {}
+    if tags.get("kind", {}).get("stringValue") != KIND:
+        return []
+    found = []
+    for item in event.get("payload", []):
+        blob = item.get("blob")
+        if not isinstance(blob, dict):
+            continue
+        try:
+            vote = Vote.model_validate(blob)
+        except ValidationError:
+            log.warning("skipping a malformed vote in event %s", event.get("eventId"))
+            continue
+        if vote.round == round_number:
+            found.append(vote)
+    return found
