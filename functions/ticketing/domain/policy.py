@@ -111,9 +111,9 @@ def parse_policy(data: Any, source: str = "the approval policy") -> ApprovalPoli
         return ApprovalPolicy.model_validate(data)
     except ValidationError as error:
         first = error.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "the policy"
-        message = re.sub(r"^Value error, ", "", first["msg"])
-        raise InvalidPolicy(f"{source} is not valid: {field}: {message}.") from None
+        field = ".".join(str(p) for p in first["loc"])
+        message = re.sub(r"^Value error, ", "", first["msg"]).rstrip(".")
+        raise InvalidPolicy(f"{source} is not valid: {field + ': ' if field else ''}{message}.") from None
 
 
 def policy_from_json(text: str, source: str = "APPROVAL_POLICY") -> ApprovalPolicy:
