@@ -21,6 +21,7 @@ from ..domain.models import (
     MAX_DESCRIPTION_CHARS,
     MAX_SUBJECT_CHARS,
     Analysis,
+    ApprovalRequest,
     ApprovalRound,
     Decision,
     FailureReport,
@@ -166,11 +167,44 @@ class CheckpointSummary(BaseModel):
         )
 
 
+class VoteSummary(BaseModel):
+    approver: str
+    outcome: str
+    decided_at: datetime
+
+
 class ApprovalSummary(BaseModel):
+    """Who was asked and who has answered; the task token is never shown."""
+
     approver_email: str
     requested_at: datetime
     link_expires_at: datetime
     round: int = 1
+    approvers: list[str] = []
+    approvals_needed: int = 1
+    rule: str = ""
+    group: str = ""
+    plan_risk: str | None = None
+    # While several approvers are needed: the votes so far, and how many approvals are still missing.
+    votes: list[VoteSummary] = []
+    approvals_missing: int = 0
+
+    @staticmethod
+    def of(approval: ApprovalRequest, votes: list[Vote], waiting: bool) -> ApprovalSummary:
+        approved = {v.approver for v in votes if v.outcome == "approved"}
+        return ApprovalSummary(
+            approver_email=approval.approver_email,
+            requested_at=approval.requested_at,
+            link_expires_at=approval.link_expires_at,
+            round=approval.round,
+            approvers=approval.asked,
+            approvals_needed=approval.approvals_needed,
+            rule=approval.rule,
+            group=approval.group,
+            plan_risk=approval.plan_risk.value if approval.plan_risk else None,
+            votes=[VoteSummary(approver=v.approver, outcome=v.outcome, decided_at=v.decided_at) for v in votes],
+            approvals_missing=max(approval.approvals_needed - len(approved), 0) if waiting else 0,
+        )
 
 
 class FailureSummary(BaseModel):
@@ -280,7 +314,9 @@ class TicketView(BaseModel):
             analysis=data.analysis if data else None,
             plan=data.plan if data else None,
             plan_hash=data.plan_hash if data else None,
-            approval=ApprovalSummary.model_validate(approval.model_dump(exclude={"task_token"})) if approval else None,
+            approval=ApprovalSummary.of(approval, record.votes, record.state == "AWAITING_APPROVAL")
+            if approval
+            else None,
             decision=data.decision if data else None,
             approved_plan=data.approved_plan if data else None,
             rounds=[RoundView.of(r) for r in data.rounds] if data else [],

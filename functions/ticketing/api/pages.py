@@ -124,10 +124,11 @@ def approval_page(review: ApprovalReview, action_url: str, order: Sequence[str] 
         f"<p class='muted'>Ticket <strong>{escape(ticket.ticket_id)}</strong> from customer "
         f"{escape(ticket.customer_id)}, submitted {_when(ticket.submitted_at)}</p>"
         "<dl class='facts' id='facts'>"
-        f"<div><dt>Deciding as</dt><dd id='approver'>{escape(approval.approver_email)}</dd></div>"
+        f"<div><dt>Deciding as</dt><dd id='approver'>{escape(review.approver or approval.approver_email)}</dd></div>"
         f"<div><dt>Round</dt><dd id='round'>review round {review.round_number} of {review.max_rounds}</dd></div>"
         f"<div><dt>This link works until</dt><dd id='expires'>{_when(approval.link_expires_at)}, once</dd></div>"
         "</dl>"
+        f"{_quorum(review)}"
         f"<div class='card'><strong>{escape(ticket.subject or analysis.summary)}</strong>"
         f"<p>{escape(ticket.description)}</p></div>"
         f"<p><span class='badge'>category: {escape(analysis.category.value)}</span> "
@@ -265,6 +266,26 @@ def _revise_section(review: ApprovalReview) -> str:
         "<label class='field' for='feedback'>Feedback (required to send back)</label>"
         f"<textarea id='feedback' name='feedback' maxlength='{MAX_COMMENT_CHARS}'></textarea>"
         "<button class='revise' type='submit' name='decision' value='revise'>Send back</button></section>"
+    )
+
+
+def _quorum(review: ApprovalReview) -> str:
+    """Who else was asked, who has answered, and how many approvals are still needed (empty for one approver)."""
+    approval = review.checkpoint.data.approval
+    assert approval is not None
+    others = [a for a in approval.asked if a != review.approver]
+    if approval.approvals_needed == 1:
+        if not others:
+            return ""
+        return f"<p class='muted' id='quorum'>Also asked: {escape(', '.join(others))}. The first decision counts.</p>"
+    approved = [v.approver for v in review.votes if v.outcome == "approved"]
+    missing = max(approval.approvals_needed - len(approved), 0)
+    so_far = f"Approved so far: {escape(', '.join(approved))}. " if approved else "No approval yet. "
+    return (
+        f"<div class='card' id='quorum'><strong>This plan needs {approval.approvals_needed} approvals</strong> "
+        f"(policy rule '{escape(approval.rule)}', group {escape(approval.group)}: {escape(', '.join(approval.asked))})."
+        f"<p>{so_far}Still needed: {missing}. One rejection rejects it; approvals count only for the same plan, "
+        "so an approver who wants other steps should send the plan back.</p></div>"
     )
 
 

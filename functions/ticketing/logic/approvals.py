@@ -55,6 +55,9 @@ class ApprovalReview(BaseModel):
     addable: list[ResolutionStep] = []
     # Whether a planning model answers a request for changes (else the next round proposes the edit as is).
     model_revises: bool = False
+    # The approver this link was sent to, and, where the policy asks several, the votes of the round so far.
+    approver: str = ""
+    votes: list[Vote] = []
 
     @property
     def can_revise(self) -> bool:
@@ -147,6 +150,10 @@ def review(services: Services, ticket_id: str, token: str) -> ApprovalReview:
         max_rounds=services.settings.max_approval_rounds,
         addable=[step for action_id, step in allowed.items() if action_id not in proposed],
         model_revises=services.settings.model_enabled,
+        approver=claims.approver or approval.approver_email,
+        votes=services.votes.votes(ticket.ticket_id, ticket.customer_id, approval.round)
+        if approval.approvals_needed > 1
+        else [],
     )
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ..domain.checkpoint import Checkpoint
 from ..domain.errors import IdempotencyKeyReused, TicketIdTaken, TicketNotFound, WorkflowUnavailable
-from ..domain.models import TICKET_ID_PATTERN, NewTicket, Ticket, WorkflowRun, sha256_hex, utc_now
+from ..domain.models import TICKET_ID_PATTERN, NewTicket, Ticket, Vote, WorkflowRun, sha256_hex, utc_now
 from ..ports import Services
 
 _TICKET_ID = re.compile(TICKET_ID_PATTERN)
@@ -96,6 +96,8 @@ class TicketRecord:
     runs: list[WorkflowRun]
     history: list[Checkpoint]
     state: str
+    # The votes so far of the round waiting for several approvers (empty otherwise).
+    votes: list[Vote] = field(default_factory=list)
 
     @property
     def latest(self) -> Checkpoint | None:
@@ -105,9 +107,13 @@ class TicketRecord:
 def ticket_record(services: Services, ticket_id: str) -> TicketRecord:
     ticket, runs = services.workflow.runs(require_ticket_id(ticket_id))
     history = services.checkpoints.history(ticket.ticket_id, ticket.customer_id)
-    return TicketRecord(
-        ticket=ticket, runs=runs, history=history, state=ticket_state(history[-1] if history else None, runs[-1])
-    )
+    latest = history[-1] if history else None
+    state = ticket_state(latest, runs[-1])
+    approval = latest.data.approval if latest is not None else None
+    votes: list[Vote] = []
+    if state == "AWAITING_APPROVAL" and approval is not None and approval.approvals_needed > 1:
+        votes = services.votes.votes(ticket.ticket_id, ticket.customer_id, approval.round)
+    return TicketRecord(ticket=ticket, runs=runs, history=history, state=state, votes=votes)
 
 
 def ticket_state(latest: Checkpoint | None, newest_run: WorkflowRun) -> str:
