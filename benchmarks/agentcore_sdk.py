@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import pkgutil
 import shutil
@@ -24,7 +23,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,18 +71,9 @@ def sdk_pin() -> str:
     return pins[0]
 
 
-def zipped_bytes(directory: Path) -> int:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(directory.rglob("*")):
-            if path.is_file():
-                archive.write(path, path.relative_to(directory))
-    return buffer.tell()
-
-
 def asset_bytes(requirements: list[str], work: Path, name: str) -> int:
     """Build one code asset the way `infra.bundling.LocalPipBundling` does; its zipped size."""
-    from infra.bundling import pip_command, prune_botocore_models  # deferred: loads the CDK
+    from infra.bundling import pip_command, prune_botocore_models, zipped_size  # deferred: loads the CDK
 
     site = work / name
     listing = work / f"{name}.txt"
@@ -92,7 +81,7 @@ def asset_bytes(requirements: list[str], work: Path, name: str) -> int:
     subprocess.run(pip_command(listing, site), check=True)
     prune_botocore_models(site)
     shutil.copytree(FUNCTIONS / "ticketing", site / "ticketing", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    return zipped_bytes(site)
+    return zipped_size(site)
 
 
 def bundle_table() -> list[str]:

@@ -10,9 +10,11 @@ functions call: they are 28 of botocore's 30 MB, and most of every zip.
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import jsii
@@ -97,3 +99,13 @@ def function_code(requirements: str = BASE_REQUIREMENTS) -> lambda_.Code:
             environment={"SUPPORTFLOW_REQUIREMENTS": requirements},
         ),
     )
+
+
+def zipped_size(directory: Path) -> int:
+    """The bytes of `directory` zipped as Lambda receives its code (deflated)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(directory.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(directory))
+    return buffer.tell()

@@ -6,7 +6,7 @@ state machine sends, so a test starts from a state the workflow can really reach
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from tests.conftest import make_ticket
@@ -77,3 +77,15 @@ def decision(
 def task(model: type[WorkflowTask], ticket: Ticket = TICKET, execution_name: str | None = None, **fields: Any) -> Any:
     """A task payload as the state machine sends it (validated from JSON-able values)."""
     return model.model_validate({**payload(ticket, execution_name), **fields})
+
+
+def signed_link(services: FakeServices, checkpoint: Checkpoint, approver: str = "", **claims: Any) -> str:
+    """The token an approval email carries for `checkpoint` (to `approver`), signed with the services' key."""
+    values: dict[str, Any] = {
+        "ticket_id": checkpoint.ticket_id,
+        "checkpoint_hash": checkpoint.content_hash,
+        "plan_hash": checkpoint.data.plan_hash or "",
+        "expires_at": datetime.now(UTC) + timedelta(hours=1),
+        "approver": approver,
+    }
+    return str(services.signer.issue(**{**values, **claims}))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ import yaml
 from tests.api.test_app import call
 from tests.conftest import make_ticket
 from tests.fakes import FakeServices, fake_settings
-from tests.journey import await_approval
+from tests.journey import await_approval, signed_link
 from ticketing.domain.policy import parse_policy
 
 EXAMPLE = parse_policy(yaml.safe_load((Path(__file__).resolve().parents[2] / "policies" / "example.yaml").read_text()))
@@ -28,18 +27,7 @@ def services() -> FakeServices:
 @pytest.fixture
 def tokens(services: FakeServices) -> dict[str, str]:
     waiting = await_approval(services, ACCOUNT)
-    return {
-        approver: str(
-            services.signer.issue(
-                ticket_id=ACCOUNT.ticket_id,
-                checkpoint_hash=waiting.content_hash,
-                plan_hash=waiting.data.plan_hash or "",
-                expires_at=datetime.now(UTC) + timedelta(hours=1),
-                approver=approver,
-            )
-        )
-        for approver in (ALEX, SAM)
-    }
+    return {approver: signed_link(services, waiting, approver) for approver in (ALEX, SAM)}
 
 
 def approve(services: FakeServices, token: str) -> Any:

@@ -6,16 +6,14 @@ wheels). It writes each function's zipped size to tests/artifacts/bundle-sizes.t
 
 from __future__ import annotations
 
-import io
 import json
 import re
-import zipfile
 from pathlib import Path
 
 import pytest
 
 from infra.app import STACK_NAME, build_app
-from infra.bundling import BOTOCORE_SERVICES, LAMBDA_PYTHON_VERSION
+from infra.bundling import BOTOCORE_SERVICES, LAMBDA_PYTHON_VERSION, zipped_size
 
 pytestmark = pytest.mark.slow
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -36,15 +34,6 @@ def assets(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             asset_hash = resource["Properties"]["Code"]["S3Key"].removesuffix(".zip")
             found[module] = out / f"asset.{asset_hash}"
     return found
-
-
-def zipped_size(directory: Path) -> int:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(directory.rglob("*")):
-            if path.is_file():
-                archive.write(path, path.relative_to(directory))
-    return buffer.tell()
 
 
 def test_every_function_ships_its_handler_module(assets):

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from tests.fakes import FakeServices, fake_settings
-from tests.journey import TICKET, await_approval, latest, request_approval_again, task
+from tests.journey import TICKET, await_approval, latest, request_approval_again, signed_link, task
 from ticketing.domain.checkpoint import Checkpoint
 from ticketing.domain.conversation import brief
 from ticketing.domain.errors import (
@@ -44,14 +44,7 @@ def waiting(services: FakeServices) -> Checkpoint:
 
 
 def link(services: FakeServices, checkpoint: Checkpoint) -> str:
-    return str(
-        services.signer.issue(
-            ticket_id=TICKET.ticket_id,
-            checkpoint_hash=checkpoint.content_hash,
-            plan_hash=checkpoint.data.plan_hash or "",
-            expires_at=datetime.now(UTC) + timedelta(hours=1),
-        )
-    )
+    return signed_link(services, checkpoint)
 
 
 def decide(services: FakeServices, checkpoint: Checkpoint, **request: Any) -> Decision:

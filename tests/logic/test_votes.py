@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -13,7 +12,7 @@ import yaml
 
 from tests.conftest import make_ticket
 from tests.fakes import FakeServices, fake_settings
-from tests.journey import await_approval, latest, task
+from tests.journey import await_approval, latest, signed_link, task
 from ticketing.domain.checkpoint import Checkpoint
 from ticketing.domain.errors import AlreadyDecided, ApprovalLinkInvalid
 from ticketing.domain.policy import parse_policy
@@ -33,20 +32,8 @@ def services() -> FakeServices:
     return FakeServices(settings=fake_settings(APPROVAL_POLICY=EXAMPLE.model_dump_json()))
 
 
-def link(services: FakeServices, checkpoint: Checkpoint, approver: str) -> str:
-    return str(
-        services.signer.issue(
-            ticket_id=checkpoint.ticket_id,
-            checkpoint_hash=checkpoint.content_hash,
-            plan_hash=checkpoint.data.plan_hash or "",
-            expires_at=datetime.now(UTC) + timedelta(hours=1),
-            approver=approver,
-        )
-    )
-
-
 def vote(services: FakeServices, checkpoint: Checkpoint, approver: str, request: ReviewRequest = APPROVE) -> Any:
-    return approvals.decide(services, checkpoint.ticket_id, link(services, checkpoint, approver), request)
+    return approvals.decide(services, checkpoint.ticket_id, signed_link(services, checkpoint, approver), request)
 
 
 def test_an_account_ticket_asks_each_admin_with_a_link_of_their_own(services):

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..domain.checkpoint import Checkpoint, in_order
-from .memory_events import session_events, store_errors
+from .memory_events import blobs, session_events, store_errors
 from .memory_events import tag as _tag
 
 log = logging.getLogger(__name__)
@@ -67,14 +67,8 @@ class AgentCoreCheckpointLog:
 
 
 def _checkpoints_in(event: dict[str, Any]) -> list[Checkpoint]:
-    tags = event.get("metadata") or {}
-    if tags.get("kind", {}).get("stringValue") != KIND:
-        return []  # a conversation turn or another event: the filter is not trusted
     found = []
-    for item in event.get("payload", []):
-        blob = item.get("blob")
-        if not isinstance(blob, dict):
-            continue
+    for blob in blobs(event, KIND):
         try:
             checkpoint = Checkpoint.model_validate(blob)
         except ValidationError:

@@ -48,6 +48,17 @@ def session_events(
         request["nextToken"] = token
 
 
+def blobs(event: dict[str, Any], kind: str) -> Iterator[dict[str, Any]]:
+    """The blob payloads of an event of `kind` (none for another kind: a listing filter is not trusted)."""
+    tags = event.get("metadata") or {}
+    if tags.get("kind", {}).get("stringValue") != kind:
+        return
+    for item in event.get("payload", []):
+        blob = item.get("blob")
+        if isinstance(blob, dict):
+            yield blob
+
+
 # AgentCore Memory answers these (or a 5xx) when a later attempt may succeed.
 _PASSING = frozenset(
     {"ThrottlingException", "ServiceQuotaExceededException", "ServiceException", "InternalServerException"}

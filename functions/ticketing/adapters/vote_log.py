@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
 from ..domain.models import Vote
-from .memory_events import session_events, store_errors
+from .memory_events import blobs, session_events, store_errors
 from .memory_events import tag as _tag
 
 log = logging.getLogger(__name__)
@@ -69,14 +69,8 @@ class AgentCoreVoteLog:
 
 
 def _votes_in(event: dict[str, Any], round_number: int) -> list[Vote]:
-    tags = event.get("metadata") or {}
-    if tags.get("kind", {}).get("stringValue") != KIND:
-        return []
     found = []
-    for item in event.get("payload", []):
-        blob = item.get("blob")
-        if not isinstance(blob, dict):
-            continue
+    for blob in blobs(event, KIND):
         try:
             vote = Vote.model_validate(blob)
         except ValidationError:
