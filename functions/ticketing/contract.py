@@ -44,6 +44,7 @@ REQUIRED_ENV: dict[str, frozenset[Env]] = {
     "ticketing.handlers.analyze": _STEP | {Env.MODEL_ID},
     "ticketing.handlers.find_resolution": _STEP | {Env.MODEL_ID},
     "ticketing.handlers.revise_plan": _STEP | {Env.MODEL_ID, Env.MAX_APPROVAL_ROUNDS},
+    "ticketing.handlers.approval_timer": _STEP | {Env.APPROVAL_POLICY, Env.APPROVAL_TIMEOUT_SECONDS},
     "ticketing.handlers.request_approval": _STEP
     | _MAILS
     | {

@@ -92,7 +92,14 @@ class Mailer(Protocol):
 
 class LinkSigner(Protocol):
     def issue(
-        self, *, ticket_id: str, checkpoint_hash: str, plan_hash: str, expires_at: datetime, approver: str = ""
+        self,
+        *,
+        ticket_id: str,
+        checkpoint_hash: str,
+        plan_hash: str,
+        expires_at: datetime,
+        approver: str = "",
+        round: int = 0,
     ) -> str: ...
 
     def verify(self, token: str, *, ticket_id: str, now: datetime) -> ApprovalClaims: ...

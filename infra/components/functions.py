@@ -41,6 +41,10 @@ SPECS = {
         "Revise plan: a new proposal from the approver's feedback and edits",
         runs_model=True,
     ),
+    "ApprovalTimer": LambdaSpec(
+        "ticketing.handlers.approval_timer.handler",
+        "Approval timer: how long to wait next; reminders, escalations and the policy's own approvals",
+    ),
     "RequestApproval": LambdaSpec(
         "ticketing.handlers.request_approval.handler", "Await approval: checkpoint and email a signed link"
     ),
@@ -61,6 +65,7 @@ class TicketFunctions:
     analyze: lambda_.Function
     find_resolution: lambda_.Function
     revise_plan: lambda_.Function
+    approval_timer: lambda_.Function
     request_approval: lambda_.Function
     execute: lambda_.Function
     close_ticket: lambda_.Function
@@ -72,6 +77,7 @@ class TicketFunctions:
             self.analyze,
             self.find_resolution,
             self.revise_plan,
+            self.approval_timer,
             self.request_approval,
             self.execute,
             self.close_ticket,
@@ -85,6 +91,7 @@ class TicketFunctions:
             self.analyze,
             self.find_resolution,
             self.revise_plan,
+            self.approval_timer,
             self.request_approval,
             self.execute,
             self.close_ticket,
@@ -140,6 +147,7 @@ def build_functions(
         analyze=function("Analyze"),
         find_resolution=function("FindResolution"),
         revise_plan=function("RevisePlan"),
+        approval_timer=function("ApprovalTimer"),
         request_approval=function("RequestApproval"),
         execute=function("Execute"),
         close_ticket=function("CloseTicket"),

@@ -100,18 +100,33 @@ class TicketStateMachine(Construct):
                     "analysis": sfn.JsonPath.object_at("$.analysis"),
                     "plan": sfn.JsonPath.object_at("$.plan"),
                     "task_token": sfn.JsonPath.task_token,
+                    "wait": sfn.JsonPath.object_at("$.approval_wait"),
                 }
             ),
             retry_on_service_exceptions=False,
-            task_timeout=sfn.Timeout.duration(approval_timeout),
+            # Until the policy's next reminder or escalation, or the end of the approval wait (Approval timer says).
+            task_timeout=sfn.Timeout.at("$.approval_wait.seconds"),
             result_path="$.decision",
         )
         _retry(await_approval, retry_interval_seconds)
         record_expiry = guarded(
             step("Record expiry", functions.close_ticket, {"outcome": "EXPIRED"}, sfn.JsonPath.DISCARD)
         )
-        await_approval.add_catch(record_expiry, errors=[sfn.Errors.TIMEOUT], result_path="$.error")
+        # Before every wait: how long, and what is due (a reminder, an escalation, the expiry, or the
+        # policy's own approval of an all-low-risk plan). A timed-out wait comes back here.
+        approval_timer = guarded(
+            step(
+                "Approval timer",
+                functions.approval_timer,
+                {"analysis": sfn.JsonPath.object_at("$.analysis"), "plan": sfn.JsonPath.object_at("$.plan")},
+                "$.approval_wait",
+            )
+        )
+        await_approval.add_catch(approval_timer, errors=[sfn.Errors.TIMEOUT], result_path="$.error")
         guarded(await_approval)
+        approved_by_policy = sfn.Pass(
+            self, "Approved by policy", input_path="$.approval_wait.decision", result_path="$.decision"
+        )
 
         execute = guarded(
             step(
@@ -153,7 +168,13 @@ class TicketStateMachine(Construct):
             .when(sfn.Condition.string_equals("$.decision.outcome", "changes_requested"), revise_plan)
             .otherwise(record_rejection.next(sfn.Succeed(self, "Rejected")))
         )
-        revise_plan.next(await_approval)
+        revise_plan.next(approval_timer)
+        approval_timer.next(
+            sfn.Choice(self, "Policy decides?")
+            .when(sfn.Condition.boolean_equals("$.approval_wait.auto", True), approved_by_policy.next(approved))
+            .when(sfn.Condition.boolean_equals("$.approval_wait.expired", True), record_expiry)
+            .otherwise(await_approval)
+        )
         record_expiry.next(
             sfn.Fail(
                 self,
@@ -163,7 +184,8 @@ class TicketStateMachine(Construct):
             )
         )
 
-        analyze.next(find_resolution).next(await_approval).next(approved)
+        analyze.next(find_resolution).next(approval_timer)
+        await_approval.next(approved)
         # A resumed execution (POST /tickets/{id}/resume) is named `<ticket id>-r<n>` and carries
         # `resume.from` and what the checkpoint holds (analysis, plan, decision): it continues at
         # the first step whose result is not recorded, so nothing is analysed or approved twice.
@@ -171,7 +193,7 @@ class TicketStateMachine(Construct):
         resume_from = (
             sfn.Choice(self, "Resume from?")
             .when(_resuming_from("decision"), approved)
-            .when(_resuming_from("approval"), await_approval)
+            .when(_resuming_from("approval"), approval_timer)
             .when(_resuming_from("resolution"), find_resolution)
             .otherwise(analyze)
         )

@@ -150,6 +150,7 @@ def test_model_functions_get_the_model_id_and_the_others_do_not(template):
         "analyze": "us.anthropic.claude-sonnet-4-6",
         "find_resolution": "us.anthropic.claude-sonnet-4-6",
         "revise_plan": "us.anthropic.claude-sonnet-4-6",
+        "approval_timer": None,
         "api": "us.anthropic.claude-sonnet-4-6",
         "request_approval": None,
         "execute": None,

@@ -23,10 +23,17 @@ def test_the_state_machine_is_standard_and_reads_like_the_workflow(template):
     states = definition(template)["States"]
     assert definition(template)["StartAt"] == "Resumed?"
     assert states["Analyze issue"]["Next"] == "Find resolution"
-    assert states["Find resolution"]["Next"] == "Await approval"
+    assert states["Find resolution"]["Next"] == "Approval timer"
+    assert states["Approval timer"]["Next"] == "Policy decides?"
+    policy = states["Policy decides?"]
+    assert [c["Next"] for c in policy["Choices"]] == ["Approved by policy", "Record expiry"]
+    assert policy["Default"] == "Await approval"
+    assert states["Approved by policy"]["Next"] == "Approved?"
     assert states["Await approval"]["Next"] == "Approved?"
     choice = states["Approved?"]
-    assert choice["Choices"][0]["Next"] == "Execute resolution" and choice["Default"] == "Record rejection"
+    assert [c["Next"] for c in choice["Choices"]] == ["Execute resolution", "Revise plan"]
+    assert choice["Default"] == "Record rejection"
+    assert states["Revise plan"]["Next"] == "Approval timer"
     assert states["Execute resolution"]["Next"] == "Completed"
     assert states["Record rejection"]["Next"] == "Rejected"
     assert states["Record expiry"]["Next"] == "Expired"
@@ -43,7 +50,7 @@ def test_a_resumed_execution_starts_at_the_step_its_input_names(template):
     resume_from = states["Resume from?"]
     targets = {c["StringEquals"]: c["Next"] for c in resume_from["Choices"]}
     assert all(c["Variable"] == "$.resume.from" for c in resume_from["Choices"])
-    assert targets == {"decision": "Approved?", "approval": "Await approval", "resolution": "Find resolution"}
+    assert targets == {"decision": "Approved?", "approval": "Approval timer", "resolution": "Find resolution"}
     assert resume_from["Default"] == "Analyze issue"
 
 
@@ -52,17 +59,19 @@ def test_an_email_ses_refuses_is_not_retried(template):
         assert "EmailRejected" in definition(template)["States"][name]["Retry"][0]["ErrorEquals"]
 
 
-def test_await_approval_waits_for_a_task_token_with_the_configured_timeout(template):
+def test_await_approval_waits_for_a_task_token_as_long_as_the_approval_timer_says(template):
     wait = definition(template)["States"]["Await approval"]
     assert wait["Resource"] == "arn:aws:states:::lambda:invoke.waitForTaskToken"
-    assert wait["TimeoutSeconds"] == 72 * 3600
+    assert wait["TimeoutSecondsPath"] == "$.approval_wait.seconds" and "TimeoutSeconds" not in wait
     assert wait["Parameters"]["Payload"]["task_token.$"] == "$$.Task.Token"
-    assert wait["Catch"][0] == {"ErrorEquals": ["States.Timeout"], "ResultPath": "$.error", "Next": "Record expiry"}
+    assert wait["Parameters"]["Payload"]["wait.$"] == "$.approval_wait"
+    assert wait["Catch"][0] == {"ErrorEquals": ["States.Timeout"], "ResultPath": "$.error", "Next": "Approval timer"}
 
 
-def test_the_timeout_comes_from_context(custom_template):
-    timeout = definition(custom_template)["States"]["Await approval"]["TimeoutSeconds"]
-    assert timeout == CUSTOM_CONTEXT["approval_timeout_seconds"] == 600
+def test_the_approval_timeout_comes_from_context(custom_template):
+    by_handler = {f.handler.split(".")[-2]: f for f in functions(custom_template)}
+    timer = by_handler["approval_timer"].environment
+    assert timer["APPROVAL_TIMEOUT_SECONDS"] == str(CUSTOM_CONTEXT["approval_timeout_seconds"]) == "600"
 
 
 def test_every_task_retries_then_goes_to_handle_failure(template):
@@ -121,6 +130,7 @@ def test_each_function_has_its_handler_and_environment(template):
         "ticketing.handlers.analyze.handler",
         "ticketing.handlers.find_resolution.handler",
         "ticketing.handlers.revise_plan.handler",
+        "ticketing.handlers.approval_timer.handler",
         "ticketing.handlers.request_approval.handler",
         "ticketing.handlers.execute.handler",
         "ticketing.handlers.close_ticket.handler",

@@ -30,7 +30,16 @@ def test_a_fresh_token_verifies_and_carries_its_claims():
 def test_the_token_carries_only_its_claims_and_no_task_token():
     token = issue()
     claims = json.loads(_unb64(token.split(".")[0]))
-    assert set(claims) == {"v", "ticket_id", "checkpoint_hash", "plan_hash", "purpose", "expires_at", "approver"}
+    assert set(claims) == {
+        "v",
+        "ticket_id",
+        "checkpoint_hash",
+        "plan_hash",
+        "purpose",
+        "expires_at",
+        "approver",
+        "round",
+    }
     assert len(token) < 500  # a short link; an approver address of 254 characters still fits MAX_TOKEN_CHARS
 
 

@@ -70,7 +70,12 @@ def test_the_first_matching_rule_wins_on_category_severity_and_risk():
         ({"groups": {"leads": []}}, "group 'leads' has no members"),
         ({"groups": {"leads": ["a@example.com", "A@example.com"]}}, "names an address twice"),
         ({"rules": []}, "rules"),
-        ({"rules": [{"name": "all", "group": "leads", "remind_after": "25%"}]}, "remind_after"),
+        ({"rules": [{"name": "all", "group": "leads", "remind_after": "125%"}]}, "remind_after"),
+        (
+            {"rules": [{"name": "all", "group": "leads", "escalation": [{"after": "50%", "group": "nobody"}]}]},
+            "escalation[0].group: no group named",
+        ),
+        ({"rules": [{"name": "all", "group": "leads", "auto_approve": True}]}, "auto_approve"),
         ({"rules": [{"name": "all", "match": {"categories": ["printers"]}, "group": "leads"}]}, "categories"),
         ({"version": 2}, "version"),
     ],

@@ -33,6 +33,8 @@ class ApprovalClaims(Model):
     expires_at: int
     # The approver the link was sent to (empty in links issued before approval policies).
     approver: str = ""
+    # The review round the link asks about (0 in links issued before reminders: then the checkpoint must match).
+    round: int = 0
 
 
 def _b64(data: bytes) -> str:
@@ -55,10 +57,18 @@ class ApprovalLinkSigner:
         return _b64(hmac.new(self._key, payload.encode(), hashlib.sha256).digest())
 
     def issue(
-        self, *, ticket_id: str, checkpoint_hash: str, plan_hash: str, expires_at: datetime, approver: str = ""
+        self,
+        *,
+        ticket_id: str,
+        checkpoint_hash: str,
+        plan_hash: str,
+        expires_at: datetime,
+        approver: str = "",
+        round: int = 0,
     ) -> str:
         claims = ApprovalClaims(
             approver=approver,
+            round=round,
             v=_VERSION,
             ticket_id=ticket_id,
             checkpoint_hash=checkpoint_hash,

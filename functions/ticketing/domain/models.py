@@ -283,10 +283,22 @@ class ApprovalRequest(Model):
     rule: str = ""
     group: str = ""
     plan_risk: Risk | None = None
+    # The round's reminder and escalations done so far (of the rule's timeline), and whose links still work.
+    steps_done: int = Field(default=0, ge=0)
+    # How many times the round's wait was entered again after a timer step (0: the round's first request).
+    entries: int = Field(default=0, ge=0)
+    reminded_at: datetime | None = None
+    escalated_to: list[str] = Field(default_factory=list)
+    link_holders: list[str] = Field(default_factory=list)
 
     @property
     def asked(self) -> list[str]:
         return self.approvers or [self.approver_email]
+
+    @property
+    def accepting(self) -> list[str]:
+        """Those whose links decide: everyone asked, unless an escalation replaced the earlier links."""
+        return self.link_holders or self.asked
 
 
 class ApprovalRound(Model):

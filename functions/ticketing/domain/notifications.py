@@ -80,8 +80,14 @@ def approval_request(
     earlier: Sequence[ApprovalRound] = (),
     approvals_needed: int = 1,
     asked: Sequence[str] = (),
+    reason: str = "request",
 ) -> Email:
+    """The approver's link; `reason` "reminder" or "escalation" says why it comes (again, or to someone new)."""
     subject = f"Approval needed: {ticket.ticket_id} ({analysis.category.value}, {analysis.severity.value})"
+    if reason == "reminder":
+        subject = "Reminder: " + subject
+    elif reason == "escalation":
+        subject = "Escalated: " + subject
     if round_number > 1:
         subject += f", round {round_number} of {max_rounds}"
     rounds_text, rounds_html = _earlier_rounds(earlier)
@@ -100,8 +106,13 @@ def approval_request(
         if last
         else "approve (you may edit the steps), send it back, or reject it"
     )
+    why = {
+        "reminder": "Nobody has decided yet, and your answer is still needed: this is a reminder.\n\n",
+        "escalation": "Nobody decided in time, so the request is escalated to you, with a link of your own.\n\n",
+    }.get(reason, "")
     text = (
         f"Ticket {ticket.ticket_id} from customer {ticket.customer_id} needs your decision.\n\n"
+        f"{why}"
         f"Issue: {ticket.description}\n\n"
         f"Analysis: {analysis.category.value}, severity {analysis.severity.value}.\n{analysis.explanation}\n\n"
         f"{rounds_text}"
@@ -125,7 +136,8 @@ def approval_request(
         f"<p><small>The page asks you to confirm; opening it decides nothing. The link expires at "
         f"{escape(_when(expires_at))} and works once.</small></p>",
     )
-    return Email(to=(approver,), subject=subject, text=text, html=html, kind="approval-request")
+    kind = "approval-reminder" if reason == "reminder" else "approval-request"
+    return Email(to=(approver,), subject=subject, text=text, html=html, kind=kind)
 
 
 # What the customer reads when the approver keeps the reason of a rejection to the team.

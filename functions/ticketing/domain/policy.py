@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, ValidationError, field_validator, model_validator
 
@@ -44,12 +44,54 @@ class RuleMatch(Model):
         return not (self.categories or self.severities or self.risks)
 
 
+# A share of the approval wait, such as "25%": reminders and escalations happen that far into it.
+Share = Annotated[str, StringConstraints(pattern=r"^([1-9]|[1-9][0-9])%$")]
+
+
+def share_of(share: str) -> float:
+    return int(share.removesuffix("%")) / 100
+
+
+class EscalationStep(Model):
+    """After this share of the wait, the next group is asked too, each member with a link of their own."""
+
+    after: Share
+    group: GroupName
+
+
 class PolicyRule(Model):
     name: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     match: RuleMatch = Field(default_factory=RuleMatch)
     group: GroupName
     # How many distinct members of the group must approve the same plan.
     approvals: int = Field(default=1, ge=1, le=10)
+    # After this share of the wait, those asked who have not answered get a reminder (once).
+    remind_after: Share | None = None
+    # Who is asked next, and when, while nobody has decided.
+    escalation: list[EscalationStep] = Field(default_factory=list)
+    # Whether the links of those asked before an escalation keep working (until a decision).
+    earlier_links_stay_valid: bool = True
+    # The policy itself approves a plan whose every action is low risk; recorded as decided by the policy.
+    auto_approve_low_risk: bool = False
+
+    def timeline(self, wait_seconds: int) -> list[TimedStep]:
+        """The reminder and the escalations of a round, in order, as seconds into the wait."""
+        steps = (
+            [TimedStep(at=round(share_of(self.remind_after) * wait_seconds), kind="remind")]
+            if self.remind_after
+            else []
+        )
+        steps += [
+            TimedStep(at=round(share_of(e.after) * wait_seconds), kind="escalate", group=e.group)
+            for e in self.escalation
+        ]
+        return sorted(steps, key=lambda s: (s.at, s.kind != "remind"))
+
+
+class TimedStep(Model):
+    at: int
+    kind: Literal["remind", "escalate"]
+    group: str = ""
 
 
 class ApprovalPolicy(Model):
@@ -81,6 +123,15 @@ class ApprovalPolicy(Model):
                     f"{where}.approvals: {rule.approvals} approvals needed but group '{rule.group}' has "
                     f"{len(self.groups[rule.group])} members"
                 )
+            for step_index, step in enumerate(rule.escalation):
+                if step.group not in self.groups:
+                    raise ValueError(
+                        f"{where}.escalation[{step_index}].group: no group named '{step.group}'; "
+                        f"groups: {sorted(self.groups)}"
+                    )
+            afters = [share_of(e.after) for e in rule.escalation]
+            if afters != sorted(set(afters)):
+                raise ValueError(f"{where}.escalation: the steps must come later and later (`after` increasing)")
         if not self.rules[-1].match.everything:
             raise ValueError("rules: the last rule must match every ticket (no `match`), so every ticket has a rule")
         return self
@@ -88,6 +139,9 @@ class ApprovalPolicy(Model):
     def rule_for(self, category: Category, severity: Severity, risk: Risk) -> PolicyRule:
         """The first rule that applies (the last rule applies to every ticket)."""
         return next(r for r in self.rules if r.match.holds(category, severity, risk))
+
+    def rule_named(self, name: str) -> PolicyRule | None:
+        return next((r for r in self.rules if r.name == name), None)
 
     def members(self, group: str) -> list[str]:
         return list(self.groups[group])

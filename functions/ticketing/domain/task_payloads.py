@@ -40,10 +40,34 @@ class RevisePlanTask(WorkflowTask):
     decision: Decision
 
 
+class ApprovalWait(BaseModel):
+    """What Approval timer decided: how long Await approval waits next, and what is due before it."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    seconds: int = Field(ge=1)
+    expired: bool = False
+    # The policy approved the plan itself (every action low risk, where a rule allows it).
+    auto: bool = False
+    decision: Decision | None = None
+    # "remind" or "escalate" (with the next group) when a step of the rule's timeline is due now.
+    due: str = ""
+    due_group: str = ""
+    # 0: the round's first request (everyone asked gets a link); n: the n-th wait after a timer step.
+    entry: int = Field(default=0, ge=0)
+
+
+class ApprovalTimerTask(WorkflowTask):
+    analysis: Analysis
+    plan: ResolutionPlan
+
+
 class RequestApprovalTask(WorkflowTask):
     analysis: Analysis
     plan: ResolutionPlan
     task_token: str = Field(min_length=1)
+    # Absent in payloads from before reminders: a new round's request.
+    wait: ApprovalWait | None = None
 
 
 class ExecuteTask(WorkflowTask):

@@ -95,9 +95,18 @@ def _already_decided(decision: Decision) -> AlreadyDecided:
     )
 
 
+def _issued_for(waiting: Checkpoint, claims: ApprovalClaims) -> bool:
+    """Whether the link asks about the round that waits: the same round and plan (a reminder or an
+    escalation writes a new checkpoint, and earlier links stay good); older links name their checkpoint."""
+    approval = waiting.data.approval
+    if claims.round and approval is not None and waiting.data.decision is None:
+        return claims.round == approval.round
+    return waiting.content_hash == claims.checkpoint_hash
+
+
 def _require_pending(latest: Checkpoint, claims: ApprovalClaims, workflow_running: bool) -> None:
     """Raise unless the checkpoint this link was issued for is still the one waiting."""
-    if latest.state is TicketState.AWAITING_APPROVAL and latest.content_hash == claims.checkpoint_hash:
+    if latest.state is TicketState.AWAITING_APPROVAL and _issued_for(latest, claims):
         if latest.data.plan_hash != claims.plan_hash:
             raise ApprovalLinkInvalid("This approval link does not match the proposed plan. Nothing was changed.")
         if not workflow_running:
@@ -181,7 +190,7 @@ def decide(services: Services, ticket_id: str, token: str, request: ReviewReques
     approval, proposed = latest.data.approval, latest.data.plan
     assert approval is not None and proposed is not None, "an AWAITING_APPROVAL checkpoint holds its request and plan"
     approver = claims.approver or approval.approver_email
-    if approver not in approval.asked:
+    if approver not in approval.accepting:
         raise ApprovalLinkInvalid(
             "This approval link was not issued to an approver of this request. Nothing was changed."
         )
@@ -215,10 +224,32 @@ def decide(services: Services, ticket_id: str, token: str, request: ReviewReques
 def _send(
     services: Services, ticket: Ticket, waited: Checkpoint, approval: ApprovalRequest, decision: Decision, now: datetime
 ) -> None:
-    try:
-        services.workflow.send_decision(approval.task_token, decision)
-    except TaskNoLongerWaiting:
-        raise _why_closed(services, ticket, waited, now) from None
+    """Hand the decision to the waiting task. When a timer step (a reminder, an escalation) replaced the
+    task while the click was on its way, the round still waits under a new token: send it there."""
+    for _ in range(3):
+        try:
+            services.workflow.send_decision(approval.task_token, decision)
+            return
+        except TaskNoLongerWaiting:
+            current = _after(services, ticket, waited)
+            again = current.data.approval
+            same_round = again is not None and again.round == approval.round and again.task_token != approval.task_token
+            if not (current.state is TicketState.AWAITING_APPROVAL and current.data.decision is None and same_round):
+                raise _why_closed(services, ticket, waited, current, now) from None
+            assert again is not None
+            waited, approval = current, again
+    raise AlreadyDecided("This approval request was already answered a moment ago. Nothing was changed.")
+
+
+def _after(services: Services, ticket: Ticket, waited: Checkpoint) -> Checkpoint:
+    """The ticket's latest checkpoint once the step after a refused result has written one (or after a short wait)."""
+    current = latest_checkpoint(services.checkpoints, ticket)
+    for pause in _DECISION_VISIBLE_WITHIN:
+        if current.content_hash != waited.content_hash:
+            break
+        time.sleep(pause)
+        current = latest_checkpoint(services.checkpoints, ticket)
+    return current
 
 
 def _recorded_vote(
@@ -304,14 +335,10 @@ def _decision(
 _DECISION_VISIBLE_WITHIN = (0.1, 0.2, 0.4, 0.8)
 
 
-def _why_closed(services: Services, ticket: Ticket, waited: Checkpoint, now: datetime) -> Exception:
+def _why_closed(
+    services: Services, ticket: Ticket, waited: Checkpoint, current: Checkpoint, now: datetime
+) -> Exception:
     """Step Functions refused the result: say whether someone decided first or time ran out."""
-    current = latest_checkpoint(services.checkpoints, ticket)
-    for pause in _DECISION_VISIBLE_WITHIN:
-        if current.content_hash != waited.content_hash:
-            break
-        time.sleep(pause)
-        current = latest_checkpoint(services.checkpoints, ticket)
     if current.data.decision is not None:
         return _already_decided(current.data.decision)
     closed = next((r for r in current.data.rounds if r.number == waited.data.current_round), None)

@@ -8,7 +8,8 @@ a retried step finds its own checkpoint and writes nothing twice.
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+import math
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -24,13 +25,17 @@ from ..domain.models import (
     Decision,
     FailureReport,
     ResolutionPlan,
+    Risk,
     Ticket,
     TicketState,
     utc_now,
 )
+from ..domain.policy import PolicyRule
 from ..domain.review import edited_plan
 from ..domain.task_payloads import (
     AnalyzeTask,
+    ApprovalTimerTask,
+    ApprovalWait,
     CloseTask,
     ClosingReport,
     ExecuteTask,
@@ -63,20 +68,156 @@ def approval_link(base_url: str, ticket_id: str, token: str) -> str:
     return f"{base_url}/approvals/{ticket_id}?token={quote(token, safe='')}"
 
 
-def request_approval(services: Services, task: RequestApprovalTask) -> dict[str, Any]:
-    """Save AWAITING_APPROVAL (with the task token) and email each approver the policy asks a link of their own."""
+def _waiting_round(latest: Checkpoint | None, plan: ResolutionPlan) -> ApprovalRequest | None:
+    """The approval request of the round that waits for `plan`, when the latest checkpoint is it (a re-entry)."""
+    if latest is None or latest.state is not TicketState.AWAITING_APPROVAL or latest.data.decision is not None:
+        return None
+    approval = latest.data.approval
+    if approval is None or latest.data.plan_hash != plan.plan_hash or approval.round != latest.data.current_round:
+        return None
+    return approval
+
+
+def _rule(
+    services: Services, task: ApprovalTimerTask | RequestApprovalTask, approval: ApprovalRequest | None
+) -> PolicyRule:
+    """The policy rule of the round: the one recorded when it began, else the first that applies now."""
+    policy = services.settings.policy
+    recorded = policy.rule_named(approval.rule) if approval is not None and approval.rule else None
+    risk = load_catalog().plan_risk(task.plan)
+    return recorded or policy.rule_for(task.analysis.category, task.analysis.severity, risk)
+
+
+def approval_timer(services: Services, task: ApprovalTimerTask) -> ApprovalWait:
+    """Before each wait for a decision: how long to wait, and what of the policy's timeline is due now.
+
+    A new round waits until its first reminder or escalation (or the timeout); after each
+    timer step the wait is entered again. The policy may approve an all-low-risk plan itself.
+    """
     settings = services.settings
     now = utc_now()
-    expires_at = now + timedelta(seconds=settings.approval_link_ttl_seconds)
+    history = services.checkpoints.history(task.ticket.ticket_id, task.ticket.customer_id)
+    latest = history[-1] if history else None
+    approval = _waiting_round(latest, task.plan)
+    rule = _rule(services, task, approval)
+    total = settings.approval_timeout_seconds
+    timeline = rule.timeline(total)
+    if approval is None:
+        risk = load_catalog().plan_risk(task.plan)
+        if rule.auto_approve_low_risk and risk is Risk.LOW:
+            return _approved_by_policy(services, task, latest, rule, now)
+        return ApprovalWait(seconds=max(1, timeline[0].at if timeline else total))
+    elapsed = (now - approval.requested_at).total_seconds()
+    if elapsed >= total - 1:
+        return ApprovalWait(seconds=1, expired=True, entry=approval.entries + 1)
+    step = timeline[approval.steps_done] if approval.steps_done < len(timeline) else None
+    due = step if step is not None and step.at <= elapsed + 1 else None
+    following = approval.steps_done + (1 if due else 0)
+    next_at = timeline[following].at if following < len(timeline) else total
+    return ApprovalWait(
+        seconds=max(1, math.ceil(next_at - elapsed)),
+        due=due.kind if due else "",
+        due_group=due.group if due else "",
+        entry=approval.entries + 1,
+    )
+
+
+def _approved_by_policy(
+    services: Services, task: ApprovalTimerTask, latest: Checkpoint | None, rule: PolicyRule, now: datetime
+) -> ApprovalWait:
+    """Record the policy's own approval of an all-low-risk plan (never a person's) for Execute to run."""
+    round_number = latest.data.current_round if latest is not None else 1
+    by = f"policy:{rule.name}"
+    decision = Decision(
+        outcome="approved",
+        plan_hash=task.plan.plan_hash,
+        proposed_plan_hash=task.plan.plan_hash,
+        approved_plan=task.plan,
+        decided_at=now,
+        decided_by=by,
+        round=round_number,
+        comment=f"Every step is low risk, and the approval policy's rule '{rule.name}' approves such plans itself.",
+    )
+    record_checkpoint(
+        services.checkpoints,
+        task.ticket,
+        TicketState.AWAITING_APPROVAL,
+        task.checkpoint_key("AWAITING_APPROVAL", "policy", f"round-{round_number}"),
+        after=latest,
+        analysis=task.analysis,
+        plan=task.plan,
+        plan_hash=task.plan.plan_hash,
+        approval=ApprovalRequest(
+            task_token="decided-by-policy",
+            approver_email=by,
+            requested_at=now,
+            link_expires_at=now,
+            round=round_number,
+            approvers=[by],
+            rule=rule.name,
+            group=rule.group,
+            plan_risk=Risk.LOW,
+        ),
+        decision=decision,
+    )
+    return ApprovalWait(seconds=1, auto=True, decision=decision)
+
+
+def request_approval(services: Services, task: RequestApprovalTask) -> dict[str, Any]:
+    """Save AWAITING_APPROVAL with the task token, and email what the wait asks for.
+
+    The round's first request emails each approver the policy asks a link of their own;
+    a later entry (after Approval timer) carries the round on with the new task token and
+    does what is due: a reminder to those asked who have not answered, or an escalation
+    that asks the next group with links of their own.
+    """
+    settings = services.settings
+    now = utc_now()
+    wait = task.wait or ApprovalWait(seconds=settings.approval_timeout_seconds)
     # A retried attempt may carry a new task token; the key tells the attempts apart.
     token_digest = hashlib.sha256(task.task_token.encode()).hexdigest()[:16]
     history = services.checkpoints.history(task.ticket.ticket_id, task.ticket.customer_id)
     latest = history[-1] if history else None
-    round_number = latest.data.current_round if latest is not None else 1
+    earlier = _waiting_round(latest, task.plan) if wait.entry > 0 else None
+    rule = _rule(services, task, earlier)
     policy = settings.policy
-    risk = load_catalog().plan_risk(task.plan)
-    rule = policy.rule_for(task.analysis.category, task.analysis.severity, risk)
-    approvers = policy.members(rule.group)
+    if earlier is None:
+        asked = policy.members(rule.group)
+        approval = ApprovalRequest(
+            task_token=task.task_token,
+            approver_email=asked[0],
+            requested_at=now,
+            link_expires_at=now + timedelta(seconds=settings.approval_link_ttl_seconds),
+            round=latest.data.current_round if latest is not None else 1,
+            approvers=asked,
+            approvals_needed=rule.approvals,
+            rule=rule.name,
+            group=rule.group,
+            plan_risk=load_catalog().plan_risk(task.plan),
+        )
+        recipients, kind = asked, "request"
+    else:
+        approval = earlier.model_copy(update={"task_token": task.task_token, "entries": wait.entry})
+        recipients, kind = [], ""
+        if wait.due == "remind":
+            answered = {
+                v.approver for v in services.votes.votes(task.ticket.ticket_id, task.ticket.customer_id, approval.round)
+            }
+            recipients = [a for a in approval.accepting if a not in answered]
+            approval = approval.model_copy(update={"steps_done": approval.steps_done + 1, "reminded_at": now})
+            kind = "reminder"
+        elif wait.due == "escalate":
+            new = [a for a in policy.members(wait.due_group) if a not in approval.asked]
+            holders = new if not rule.earlier_links_stay_valid else []
+            approval = approval.model_copy(
+                update={
+                    "steps_done": approval.steps_done + 1,
+                    "approvers": [*approval.asked, *new],
+                    "escalated_to": [*approval.escalated_to, wait.due_group],
+                    "link_holders": holders or approval.link_holders,
+                }
+            )
+            recipients, kind = new, "escalation"
     checkpoint = record_checkpoint(
         services.checkpoints,
         task.ticket,
@@ -86,29 +227,20 @@ def request_approval(services: Services, task: RequestApprovalTask) -> dict[str,
         analysis=task.analysis,
         plan=task.plan,
         plan_hash=task.plan.plan_hash,
-        approval=ApprovalRequest(
-            task_token=task.task_token,
-            approver_email=approvers[0],
-            requested_at=now,
-            link_expires_at=expires_at,
-            round=round_number,
-            approvers=approvers,
-            approvals_needed=rule.approvals,
-            rule=rule.name,
-            group=rule.group,
-            plan_risk=risk,
-        ),
+        approval=approval,
     )
-    approval = checkpoint.data.approval
-    assert approval is not None and checkpoint.data.plan_hash is not None
+    recorded = checkpoint.data.approval
+    assert recorded is not None and checkpoint.data.plan_hash is not None
+    approval = recorded
     sent = []
-    for approver in approval.asked:
+    for approver in recipients:
         token = services.signer.issue(
             ticket_id=task.ticket.ticket_id,
             checkpoint_hash=checkpoint.content_hash,
             plan_hash=checkpoint.data.plan_hash,
             expires_at=approval.link_expires_at,
             approver=approver,
+            round=approval.round,
         )
         email = notifications.approval_request(
             ticket=task.ticket,
@@ -122,6 +254,7 @@ def request_approval(services: Services, task: RequestApprovalTask) -> dict[str,
             earlier=checkpoint.data.rounds,
             approvals_needed=approval.approvals_needed,
             asked=approval.asked,
+            reason=kind,
         )
         sent.append(services.mailer.send(email))
     return {"message_ids": sent, "checkpoint_hash": checkpoint.content_hash}
