@@ -80,6 +80,21 @@ def entered(stack: LocalRuntime, ticket_id: str, state: str) -> int:
     )
 
 
+def test_approvals_of_different_edits_are_approvals_of_different_plans(api: ApiClient) -> None:
+    ticket_id, links = submit_and_collect_links(api, ACCOUNT_ISSUE, ADMINS)
+    alex, sam = ADMINS
+    proposed = [s["action_id"] for s in api.ticket(ticket_id).json()["plan"]["steps"]]
+    edited = vote(api, links[alex], steps=[a for a in proposed if a != "account.review-mfa"])
+    assert edited.status == 200 and edited.json()["approvals"] == 1
+
+    as_proposed = vote(api, links[sam])
+    assert as_proposed.status == 200, as_proposed.text
+    body = as_proposed.json()
+    assert body["decision"] is None and (body["approvals"], body["approvals_needed"]) == (1, 2)
+    assert edited.json()["vote"]["plan_hash"] != body["vote"]["plan_hash"]
+    assert api.ticket(ticket_id).json()["state"] == "AWAITING_APPROVAL"  # nothing runs on split approvals
+
+
 def race_approvals(api: ApiClient, links: dict[str, str]) -> dict[str, Reply]:
     """Every approver approves through their link, from threads released at once: their answers."""
     replies: dict[str, Reply] = {}
