@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml package.json package-lock.json infra/bundling.py
 
 install: $(STAMP)  ## create .venv and node_modules (Python packages, the CDK CLI)
 
-demo: install  ## run an approved and a rejected ticket end to end on this machine
+demo: install  ## run three tickets end to end on this machine under policies/example.yaml
 	$(BIN)/supportflow demo
 
 serve: install  ## keep the local stack up on http://127.0.0.1:8000

@@ -74,19 +74,25 @@ class StackConfig:
 
     def policy(self) -> ApprovalPolicy:
         """The approval policy file, validated (a bad one stops synthesis with a sentence naming the field)."""
-        path = Path(self.approval_policy)
-        path = path if path.is_absolute() else ROOT / path
-        try:
-            data = yaml.safe_load(path.read_text())
-        except OSError as error:
-            raise InvalidPolicy(f"approval_policy: cannot read {path}: {error.strerror}.") from None
-        except yaml.YAMLError as error:
-            raise InvalidPolicy(f"approval_policy: {path} is not YAML: {error}.") from None
-        return parse_policy(data, f"The approval policy {path.name}").with_approver(self.approver_email)
+        return load_policy(self.approval_policy, self.approver_email)
 
     @property
     def runs_model(self) -> bool:
         return self.model_id.lower() not in ("", "none")
+
+
+def load_policy(approval_policy: str | Path, approver_email: str = DEFAULTS["approver_email"]) -> ApprovalPolicy:
+    """The approval policy file (relative to the repository unless absolute), validated: `InvalidPolicy` names
+    the field. `supportflow serve --policy` checks its file with this, as synthesis does."""
+    path = Path(approval_policy)
+    path = path if path.is_absolute() else ROOT / path
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError as error:
+        raise InvalidPolicy(f"approval_policy: cannot read {path}: {error.strerror}.") from None
+    except yaml.YAMLError as error:
+        raise InvalidPolicy(f"approval_policy: {path} is not YAML: {error}.") from None
+    return parse_policy(data, f"The approval policy {path.name}").with_approver(approver_email)
 
 
 def _parse(key: str, raw: Any, default: Any) -> Any:

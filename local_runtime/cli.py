@@ -8,19 +8,49 @@ import os
 import signal
 import sys
 import threading
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
-def _serve(host: str, port: int) -> int:
+def policy_context(path: str | None) -> dict[str, Any]:
+    """CDK context for `--policy PATH`, the file checked as `cdk synth` checks it (`InvalidPolicy` if bad).
+
+    A relative path is taken from the current directory, else from the repository (as CDK context is).
+    """
+    if path is None:
+        return {}
+    from infra.config import load_policy
+
+    given = Path(path).expanduser()
+    if not given.is_absolute() and not given.exists() and (ROOT / given).exists():
+        given = ROOT / given
+    absolute = str(given.resolve())
+    load_policy(absolute)
+    return {"approval_policy": absolute}
+
+
+def _serve(host: str, port: int, policy: str | None) -> int:
+    from infra.config import DEFAULTS
+    from ticketing.domain.policy import InvalidPolicy
+
     from .runtime import LocalRuntime
 
     try:
-        runtime = LocalRuntime(host=host, port=port)
+        context = policy_context(policy)
+    except InvalidPolicy as bad:
+        print(f"supportflow: {bad}", file=sys.stderr)
+        return 2
+    try:
+        runtime = LocalRuntime(host=host, port=port, context=context)
     except OSError as error:
         print(f"supportflow: cannot listen on {host}:{port} ({error.strerror}); try --port {port + 1}", file=sys.stderr)
         return 2
     with runtime:
         base = runtime.base_url
         print(f"supportflow is serving the local stack at {base}")
+        print(f"  approval policy: {context.get('approval_policy', DEFAULTS['approval_policy'])}")
         print(f"  POST {base}/tickets                 submit a ticket (JSON)")
         print(f"  GET  {base}/tickets/<ticket_id>     ticket status")
         print(f'  POST {base}/tickets/<ticket_id>/messages      ask about a ticket (JSON {{"text": …}})')
@@ -50,10 +80,15 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     parser = argparse.ArgumentParser(prog="supportflow", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("demo", help="run an approved and a rejected ticket end to end, printing each step")
+    commands.add_parser("demo", help="run three tickets end to end under policies/example.yaml, printing each step")
     serve = commands.add_parser("serve", help="run the local stack and its HTTP API until stopped")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--policy",
+        metavar="PATH",
+        help="the approval policy file (YAML; default policies/default.yaml); see README, Approval policies",
+    )
     commands.add_parser("openapi", help="print the API's OpenAPI document (docs/openapi.json is its copy)")
     args = parser.parse_args(argv)
     if args.command == "openapi":
@@ -63,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         from .demo import run_demo
 
         return run_demo(lambda line="": print(line, flush=True))
-    return _serve(args.host, args.port)
+    return _serve(args.host, args.port, args.policy)
 
 
 if __name__ == "__main__":

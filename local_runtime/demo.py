@@ -1,10 +1,13 @@
-"""`supportflow demo`: the seed's story, end to end, printed as it happens.
+"""`supportflow demo`: the seed's story, end to end, printed as it happens, under `policies/example.yaml`.
 
-Ticket 1's approver drops one proposed step before approving (the rest runs, in
-order); ticket 2's approver rejects with a reason the customer is told.
+Ticket 1 (network) goes to the two support leads; one of them drops a proposed step
+and approves, which decides (the rest runs, in order). Ticket 2 (a login problem, an
+account ticket) needs two account admins: the first approval waits ("1 of 2"), the
+same admin again is refused, the second approval runs the plan. Ticket 3 (another
+account ticket) is rejected by one admin with a reason the customer is told.
 
 Everything goes through the same doors a person would use: the API over HTTP,
-the approval email from the outbox, the link in it (GET the page, then POST the
+the approval emails from the outbox, the links in them (GET the page, then POST the
 decision), and the ticket's status over HTTP.
 """
 
@@ -16,11 +19,16 @@ import time
 from datetime import datetime
 from typing import Any
 
-from ticketing.domain.models import ResolutionPlan
+from infra.config import load_policy
+from ticketing.domain.catalog import load_catalog
+from ticketing.domain.models import Category, ResolutionPlan, Severity
+from ticketing.domain.policy import ApprovalPolicy, PolicyRule
 
-from .http_client import ApiClient, approval_link
+from .http_client import ApiClient, Reply, approval_link
 from .runtime import LocalRuntime
 
+# The policy the demo runs under (relative to the repository): account tickets need two account admins.
+POLICY = "policies/example.yaml"
 INTERNET_TICKET = {
     "customer_id": "cust-1001",
     "customer_email": "alex@example.com",
@@ -33,6 +41,12 @@ LOGIN_TICKET = {
     "subject": "",
     "description": "I can't log in to the app since this morning; it says my password is wrong.",
 }
+LOCKED_TICKET = {
+    "customer_id": "cust-3003",
+    "customer_email": "robin@example.com",
+    "subject": "",
+    "description": "My account is locked after too many sign-in attempts. Please unlock it and reset my password.",
+}
 RECOVERY_QUESTION = "What was the issue we were working on?"
 # Ticket 1's approver drops one proposed step before approving: the customer's calls run over a company VPN.
 DROPPED_STEP = "network.reset-adapter"
@@ -44,9 +58,10 @@ REJECTION_REASON = "Account changes need a call with the customer first."
 
 
 class Story:
-    def __init__(self, runtime: LocalRuntime, out: Any = print) -> None:
+    def __init__(self, runtime: LocalRuntime, policy: ApprovalPolicy, out: Any = print) -> None:
         self.rt = runtime
         self.api = ApiClient(runtime.base_url)
+        self.policy = policy
         self.say = out
         self.t0 = time.perf_counter()
         self.seen: set[tuple[str, int]] = set()
@@ -71,24 +86,11 @@ class Story:
                 raise TimeoutError(f"{ticket_id} stayed {view['state']}")
             time.sleep(0.05)
 
-    def approval_email(self, ticket_id: str) -> dict[str, Any]:
-        for _ in range(400):
-            for email in self.api.outbox():
-                if ticket_id in email["subject"] and email["kind"] == "approval-request":
-                    return email
-            time.sleep(0.05)
-        raise TimeoutError(f"no approval email for {ticket_id}")
+    def state(self, ticket_id: str) -> str:
+        return str(self.api.ticket(ticket_id).json()["state"])
 
-    def run_ticket(
-        self,
-        ticket: dict[str, Any],
-        decision: str,
-        comment: str,
-        *,
-        drop: tuple[str, str] | None = None,
-        reason: str = "",
-    ) -> dict[str, Any]:
-        """Walk one ticket to its end; `drop` is (action id, why) for a step the approver removes."""
+    def propose(self, ticket: dict[str, Any]) -> tuple[str, dict[str, Any], PolicyRule]:
+        """Submit the ticket and follow it to its approval request; the policy rule that routes it."""
         self.step(f'Customer {ticket["customer_id"]} submits over HTTP: "{ticket["description"]}"')
         reply = self.api.submit(ticket)
         accepted = reply.json()
@@ -107,31 +109,63 @@ class Story:
                 self.say(f"              {s['note']}")
         self.say(f"           {_answered_by(analysis, plan)}")
         self.say(f"           plan hash {view['plan_hash'][:16]}…")
-
-        email = self.approval_email(ticket_id)
-        link = approval_link(email)
-        self.step(f'Approval email to {", ".join(email["to"])}: "{email["subject"]}"')
-        self.say(f"           link: {link[:100]}…")
-
-        page = self.api.open_page(link)
-        still = self.api.ticket(ticket_id).json()["state"]
-        self.step(f"Approver opens the link: GET -> {page.status}, page shows the plan; ticket still {still}")
-        steps = None
-        if drop is not None:
-            dropped, why = drop
-            steps = [s["action_id"] for s in plan["steps"] if s["action_id"] != dropped]
-            self.step(f"Approver drops [{dropped}] before approving: {why}")
-        if reason:
-            self.step(f'Approver gives the reason, for the customer too: "{reason}"')
-        answer = self.api.post_decision(
-            link, decision, comment, steps=steps, reason=reason or None, notify_customer=bool(reason)
+        catalog = load_catalog()
+        proposed = ResolutionPlan.model_validate(plan)
+        risk = catalog.plan_risk(proposed)
+        riskiest = next(catalog.risks()[a] for a in proposed.action_ids if catalog.risks()[a].risk == risk)
+        rule = self.policy.rule_for(Category(analysis["category"]), Severity(analysis["severity"]), risk)
+        self.step(
+            f"Plan risk {risk.value} (its riskiest action, [{riskiest.action_id}]: {riskiest.risk_reason.rstrip('.')})"
         )
-        self.step(f"Approver clicks {decision.capitalize()}: POST -> {answer.status}")
-        again = self.api.post_decision(link, "approve" if decision == "reject" else "reject", accept="application/json")
-        self.step(f"A second click on the same link: POST -> {again.status} {again.json()['message']}")
+        needs = "one approval decides" if rule.approvals == 1 else f"{rule.approvals} distinct approvals needed"
+        self.step(f"Policy {POLICY}: first matching rule '{rule.name}' -> group {rule.group}, {needs}")
+        return ticket_id, view, rule
 
+    def approval_links(self, ticket_id: str, rule: PolicyRule) -> dict[str, str]:
+        """Each approver the rule's group names gets an email with a link of their own."""
+        members = self.policy.members(rule.group)
+        for _ in range(400):
+            emails = [e for e in self.api.outbox() if ticket_id in e["subject"] and e["kind"] == "approval-request"]
+            links = {e["to"][0]: approval_link(e) for e in emails}
+            if set(links) >= set(members):
+                break
+            time.sleep(0.05)
+        else:
+            raise TimeoutError(f"approval emails for {ticket_id} reached {sorted(links)}, not {members}")
+        self.step(f'{len(emails)} approval emails, one per approver: "{emails[0]["subject"]}"')
+        for approver in members:
+            self.say(f"           to {approver}: {links[approver][:90]}…")
+        return links
+
+    def open_link(self, ticket_id: str, who: str, link: str) -> None:
+        page = self.api.open_page(link)
+        still = self.state(ticket_id)
+        self.step(f"{who} opens their link: GET -> {page.status}, page shows the plan; ticket still {still}")
+
+    def click(self, who: str, link: str, decision: str, what: str = "", **fields: Any) -> Reply:
+        """`who` posts `decision` through their link (as JSON, to read the answer's counts) and says what came back."""
+        answer = self.api.post_decision(link, decision, accept="application/json", **fields)
+        body = answer.json()
+        if answer.status != 200:
+            said = body["message"]
+        elif body["decision"] is None:
+            said = f"vote recorded, {body['approvals']} of {body['approvals_needed']} approvals; still waiting"
+        else:
+            decided = body["decision"]
+            said = f"decided: {decided['outcome']} by {decided['decided_by']}"
+            if body["approvals_needed"] > 1 and decided["outcome"] == "approved":
+                said += f" ({body['approvals']} of {body['approvals_needed']} approvals)"
+        self.step(f"{who} clicks {what or decision.capitalize()}: POST -> {answer.status} {said}")
+        return answer
+
+    def finish(self, ticket_id: str, ticket: dict[str, Any]) -> dict[str, Any]:
+        """Follow the ticket to its end and print what ran, what the customer was told, and the trails."""
         final = self.follow_until(ticket_id, {"COMPLETED", "REJECTED", "FAILED", "EXPIRED"})
         decided = final["decision"]
+        if decided and decided["votes"]:
+            said = "; ".join(f"{v['approver']} {v['outcome']}" for v in decided["votes"])
+            votes = f"{len(decided['votes'])} vote{'s' if len(decided['votes']) > 1 else ''}"
+            self.step(f"The decision rests on {votes} (AgentCore Memory events, one per approver): {said}")
         if decided and decided["outcome"] == "approved":
             self.print_edit(final)
             approved = decided["plan_hash"]
@@ -225,29 +259,87 @@ def _checkpoint_summary(checkpoint: dict[str, Any]) -> str:
     return f"{checkpoint['state']} ({note})" if note else str(checkpoint["state"])
 
 
+def _ticket_one(story: Story) -> dict[str, Any]:
+    """Two support leads asked; one drops a step and approves, which decides."""
+    ticket_id, view, rule = story.propose(INTERNET_TICKET)
+    links = story.approval_links(ticket_id, rule)
+    lead, other = story.policy.members(rule.group)[:2]
+    story.open_link(ticket_id, lead, links[lead])
+    steps = [s["action_id"] for s in view["plan"]["steps"] if s["action_id"] != DROPPED_STEP]
+    story.step(f"{lead} drops [{DROPPED_STEP}] before approving: {WHY_DROPPED}")
+    story.click(lead, links[lead], "approve", comment="Go ahead.", steps=steps)
+    story.click(lead, links[lead], "approve", "Approve again (a second click on the same link)")
+    story.click(other, links[other], "reject", "Reject on their own link, too late")
+    return story.finish(ticket_id, INTERNET_TICKET)
+
+
+def _ticket_two(story: Story) -> tuple[dict[str, Any], list[Reply]]:
+    """Two account admins must approve the same plan: the first waits, a repeat is refused, the second decides."""
+    ticket_id, _, rule = story.propose(LOGIN_TICKET)
+    links = story.approval_links(ticket_id, rule)
+    first, second = story.policy.members(rule.group)[:2]
+    story.open_link(ticket_id, first, links[first])
+    clicks = [story.click(first, links[first], "approve", comment="Identity checked on the phone.")]
+    story.step(f"Ticket still {story.state(ticket_id)}: the policy asks for a second admin")
+    clicks.append(story.click(first, links[first], "approve", "Approve again"))
+    story.open_link(ticket_id, second, links[second])
+    clicks.append(story.click(second, links[second], "approve", comment="Agreed."))
+    return story.finish(ticket_id, LOGIN_TICKET), clicks
+
+
+def _ticket_three(story: Story) -> dict[str, Any]:
+    """One account admin rejects with a reason: one rejection decides, whatever the other would say."""
+    ticket_id, _, rule = story.propose(LOCKED_TICKET)
+    links = story.approval_links(ticket_id, rule)
+    first, second = story.policy.members(rule.group)[:2]
+    story.open_link(ticket_id, first, links[first])
+    story.step(f'{first} gives the reason, for the customer too: "{REJECTION_REASON}"')
+    story.click(first, links[first], "reject", reason=REJECTION_REASON, notify_customer=True)
+    story.follow_until(ticket_id, {"REJECTED", "FAILED"})
+    story.click(second, links[second], "approve", "Approve on their own link, after the rejection")
+    return story.finish(ticket_id, LOCKED_TICKET)
+
+
 def run_demo(out: Any = print) -> int:
-    out("supportflow demo: the ticket workflow on this machine (moto, no AWS account)")
+    out(f"supportflow demo: the ticket workflow on this machine (moto, no AWS account), approval policy {POLICY}")
+    policy = load_policy(POLICY)
     started = time.perf_counter()
-    with LocalRuntime() as runtime:
+    with LocalRuntime(context={"approval_policy": POLICY}) as runtime:
         out(f"Local stack up in {time.perf_counter() - started:.1f}s at {runtime.base_url}\n")
-        story = Story(runtime, out)
-        out("=== Ticket 1: approved with one step dropped ===")
-        first = story.run_ticket(INTERNET_TICKET, "approve", "Go ahead.", drop=(DROPPED_STEP, WHY_DROPPED))
-        out("\n=== Ticket 2: rejected with a reason ===")
-        second = story.run_ticket(LOGIN_TICKET, "reject", "Call first.", reason=REJECTION_REASON)
+        story = Story(runtime, policy, out)
+        out("=== Ticket 1: a support lead approves with one step dropped ===")
+        first = _ticket_one(story)
+        out("\n=== Ticket 2: an account ticket needs two account admins ===")
+        second, clicks = _ticket_two(story)
+        out("\n=== Ticket 3: one of two account admins rejects with a reason ===")
+        third = _ticket_three(story)
         ran = [r["action_id"] for r in first["step_results"]]
+        admins = set(policy.members("account-admins"))
+        waited = clicks[0].json()
+        two_of_two = (
+            clicks[0].status == 200
+            and waited["decision"] is None
+            and (waited["approvals"], waited["approvals_needed"]) == (1, 2)
+            and clicks[1].status == 409
+            and clicks[2].status == 200
+            and second["state"] == "COMPLETED"
+            and {v["approver"] for v in second["decision"]["votes"]} == admins
+        )
         outcome_ok = (
             first["state"] == "COMPLETED"
             and bool(ran)
             and DROPPED_STEP not in ran
-            and second["state"] == "REJECTED"
-            and second["decision"]["reason"] == REJECTION_REASON
+            and two_of_two
+            and third["state"] == "REJECTED"
+            and third["decision"]["reason"] == REJECTION_REASON
         )
         verdict = "OK" if outcome_ok else "WRONG"
         dropped = "not run" if DROPPED_STEP not in ran else "RUN"
         out(
             f"\nTicket 1 {first['state']} (expected COMPLETED, {DROPPED_STEP} {dropped}), "
-            f"ticket 2 {second['state']} (expected REJECTED, with its reason): {verdict}"
+            f"ticket 2 {second['state']} (expected COMPLETED after 1 of 2 waited, a repeat vote got 409, "
+            f"and 2 of 2 approved), ticket 3 {third['state']} (expected REJECTED by one admin, with its reason): "
+            f"{verdict}"
         )
         out(f"Outbox: {len(runtime.outbox.emails())} emails sent.")
         out("\n=== Recovery: the customer of ticket 1 comes back; a fresh agent knows only what memory holds ===")

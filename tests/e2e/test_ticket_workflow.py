@@ -51,6 +51,15 @@ def test_approve_path_runs_the_plan_and_completes(api, stack):
     assert emails_for(api, ticket_id, "completed")
 
 
+def test_the_default_policy_asks_the_configured_approver_alone(api, stack):
+    ticket_id, link = submit_and_wait_for_link(api, "I can't log in to the app")  # account: two admins in the example
+    reply = api.post_decision(link, "approve", accept="application/json")
+    assert reply.status == 200 and (reply.json()["approvals"], reply.json()["approvals_needed"]) == (1, 1)
+    view = wait_for_state(api, ticket_id, {"COMPLETED"})
+    assert [e["to"] for e in emails_for(api, ticket_id, "approval-request")] == [["approver@example.com"]]
+    assert view["decision"]["decided_by"] == "approver@example.com" and view["decision"]["votes"] == []
+
+
 def test_reject_path_runs_nothing_and_tells_the_customer(api, stack):
     ticket_id, link = submit_and_wait_for_link(api, "I can't log in to the app")
     reply = api.post_decision(link, "reject", reason="call them first", notify_customer=True)
