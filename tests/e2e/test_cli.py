@@ -117,7 +117,7 @@ def test_serve_refuses_a_bad_policy_with_a_sentence_naming_the_field(tmp_path):
     assert result.returncode == 2, result.stdout + result.stderr
     assert result.stdout == "" and "Traceback" not in result.stderr
     assert result.stderr.strip() == (
-        "supportflow: The approval policy policy.yaml is not valid: the policy: rules[0] ('all').group: "
+        "supportflow: The approval policy policy.yaml is not valid: rules[0] ('all').group: "
         "no group named 'admins'; groups: ['leads']."
     )
 

@@ -144,3 +144,13 @@ def test_the_last_two_votes_racing_resume_once_and_lose_no_vote(services, race, 
     assert len(services.workflow.decisions) == 1, "the workflow resumes exactly once"
     assert len(services.votes.votes(ACCOUNT.ticket_id, ACCOUNT.customer_id, 1)) == 2, "no vote is lost"
     assert len(answers) == 2 and all(a.decision is not None and a.decision.outcome == "approved" for a in answers)
+
+
+def test_an_approval_after_another_approvers_rejection_decides_nothing(services):
+    # The rejection is sent; the workflow has not recorded it yet when the second approver clicks.
+    waiting = await_approval(services, ACCOUNT)
+    vote(services, waiting, ADMINS[0], ReviewRequest(outcome="rejected", reason="No."))
+    with pytest.raises(AlreadyDecided, match=f"already rejected by {ADMINS[0]}"):
+        vote(services, waiting, ADMINS[1])
+    assert [d.outcome for _, d in services.workflow.decisions] == ["rejected"]
+    assert [v.approver for v in services.votes.votes(ACCOUNT.ticket_id, ACCOUNT.customer_id, 1)] == [ADMINS[0]]

@@ -200,6 +200,7 @@ def decide(services: Services, ticket_id: str, token: str, request: ReviewReques
         return DecisionOutcome(decision=decision, approvals=1)
     vote = _recorded_vote(services, ticket, approval, decision, now)
     votes = services.votes.votes(ticket.ticket_id, ticket.customer_id, approval.round)
+    _refuse_after_a_deciding_vote(votes, vote)
     if decision.outcome == "approved":
         agreeing = [v for v in votes if v.outcome == "approved" and v.plan_hash == decision.plan_hash]
         if len(agreeing) < approval.approvals_needed:
@@ -252,6 +253,20 @@ def _after(services: Services, ticket: Ticket, waited: Checkpoint) -> Checkpoint
     return current
 
 
+def _refuse_after_a_deciding_vote(votes: list[Vote], mine: Vote) -> None:
+    """A rejection or a request for changes decides the round at once: a later click of someone else's
+    decides nothing (the workflow may not have recorded that decision yet)."""
+    deciding = next((v for v in votes if v.outcome != "approved" and v.approver != mine.approver), None)
+    if deciding is not None:
+        raise AlreadyDecided(
+            f"This plan was already {_DECIDED_AS[deciding.outcome]} by {deciding.approver} at "
+            f"{_when(deciding.decided_at)}. Nothing was changed.",
+            outcome=deciding.outcome,
+            decided_at=deciding.decided_at,
+            plan_hash=deciding.plan_hash,
+        )
+
+
 def _recorded_vote(
     services: Services, ticket: Ticket, approval: ApprovalRequest, decision: Decision, now: datetime
 ) -> Vote:
@@ -265,11 +280,9 @@ def _recorded_vote(
         decided_at=now,
         nonce=secrets.token_hex(8),
     )
-    earlier = [
-        v
-        for v in services.votes.votes(ticket.ticket_id, ticket.customer_id, approval.round)
-        if v.approver == mine.approver
-    ]
+    cast = services.votes.votes(ticket.ticket_id, ticket.customer_id, approval.round)
+    _refuse_after_a_deciding_vote(cast, mine)
+    earlier = [v for v in cast if v.approver == mine.approver]
     stored = earlier[0] if earlier else services.votes.record(mine, ticket.customer_id)
     if stored.nonce != mine.nonce:
         raise AlreadyDecided(
