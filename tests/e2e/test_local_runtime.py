@@ -39,4 +39,4 @@ def test_a_second_runtime_in_the_process_gives_its_handlers_its_own_resources():
         analysis = invoke("analyze", TASK)
         plan = invoke("find_resolution", {**TASK, "analysis": analysis})
         sent = invoke("request_approval", {**TASK, "analysis": analysis, "plan": plan, "task_token": "t-1"})
-        assert sent["message_id"]
+        assert sent["message_ids"]

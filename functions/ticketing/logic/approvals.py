@@ -99,8 +99,8 @@ def _issued_for(waiting: Checkpoint, claims: ApprovalClaims) -> bool:
     """Whether the link asks about the round that waits: the same round and plan (a reminder or an
     escalation writes a new checkpoint, and earlier links stay good); older links name their checkpoint."""
     approval = waiting.data.approval
-    if claims.round and approval is not None and waiting.data.decision is None:
-        return claims.round == approval.round
+    if claims.round and claims.since and approval is not None and waiting.data.decision is None:
+        return claims.round == approval.round and claims.since == int(approval.requested_at.timestamp())
     return waiting.content_hash == claims.checkpoint_hash
 
 

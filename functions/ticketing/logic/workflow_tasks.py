@@ -241,6 +241,7 @@ def request_approval(services: Services, task: RequestApprovalTask) -> dict[str,
             expires_at=approval.link_expires_at,
             approver=approver,
             round=approval.round,
+            since=approval.requested_at,
         )
         email = notifications.approval_request(
             ticket=task.ticket,
