@@ -18,6 +18,9 @@ MODEL = {"bedrock:InvokeModelWithResponseStream"}
 EXPECTED = {
     "Analyze": LOGS | XRAY | MEMORY | MODEL,
     "FindResolution": LOGS | XRAY | MEMORY | MODEL,
+    "RevisePlan": LOGS | XRAY | MEMORY | MODEL,
+    # Reads the round's checkpoints and writes the policy's own approval; sends no mail, answers no task.
+    "ApprovalTimer": LOGS | XRAY | MEMORY,
     "RequestApproval": LOGS | XRAY | MEMORY | {"ses:SendEmail", "secretsmanager:GetSecretValue"},
     "Execute": LOGS | XRAY | MEMORY | {"ses:SendEmail"},
     "CloseTicket": LOGS | XRAY | MEMORY | {"ses:SendEmail"},
@@ -58,6 +61,12 @@ def permissions(template: dict[str, Any], role_prefix: str) -> dict[str, list[An
 @pytest.mark.parametrize("function", sorted(EXPECTED))
 def test_each_role_allows_only_what_its_code_calls(template, function):
     assert set(permissions(template, function)) == EXPECTED[function]
+
+
+def test_every_function_of_the_stack_has_its_permissions_pinned_here(template):
+    functions = set(resources_of_type(template, "AWS::Lambda::Function"))
+    pinned = {name for name in EXPECTED if any(f.startswith(f"{name}Function") for f in functions)}
+    assert len(functions) == len(EXPECTED) == len(pinned), sorted(functions)
 
 
 @pytest.mark.parametrize("function", sorted(EXPECTED))
