@@ -200,6 +200,7 @@ def test_an_escalation_that_replaces_the_links_leaves_the_first_group_without_a_
 
     refused = vote(api, admin_link)
     assert refused.status == 403 and refused.json()["error"] == "approval_link_invalid", refused.text
+    assert api.open_page(admin_link).status == 403  # nor does it show a page to decide on
     assert api.ticket(ticket_id).json()["checkpoints"] == before  # nothing changed
 
     manager = vote(api, approval_link(escalated), comment="Covering for Alex.")

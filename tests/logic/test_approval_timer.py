@@ -145,6 +145,8 @@ def test_an_escalation_that_replaces_links_leaves_the_earlier_group_without_a_sa
     lead_link = signed_link(services, latest(services, NETWORK), LEADS[0], round=1)
     with pytest.raises(ApprovalLinkInvalid, match="not issued to an approver"):
         approvals.decide(services, NETWORK.ticket_id, lead_link, ReviewRequest(outcome="approved"))
+    with pytest.raises(ApprovalLinkInvalid, match="not issued to an approver"):  # nor shows a page to decide on
+        approvals.review(services, NETWORK.ticket_id, lead_link)
     assert services.workflow.decisions == []
 
 

@@ -138,6 +138,16 @@ def _require_pending(history: list[Checkpoint], claims: ApprovalClaims, workflow
     )
 
 
+def _require_accepting(approval: ApprovalRequest, claims: ApprovalClaims) -> str:
+    """The approver the link speaks for, unless their link no longer decides (an escalation replaced it)."""
+    approver = claims.approver or approval.approver_email
+    if approver not in approval.accepting:
+        raise ApprovalLinkInvalid(
+            "This approval link was not issued to an approver of this request. Nothing was changed."
+        )
+    return approver
+
+
 def _open(
     services: Services, ticket_id: str, token: str, now: datetime
 ) -> tuple[Ticket, list[Checkpoint], ApprovalClaims, bool]:
@@ -157,6 +167,7 @@ def review(services: Services, ticket_id: str, token: str) -> ApprovalReview:
     latest = history[-1]
     approval, plan = latest.data.approval, latest.data.plan
     assert approval is not None and plan is not None
+    _require_accepting(approval, claims)
     proposed = set(plan.action_ids)
     allowed = load_catalog().allowed_actions(plan.category)
     return ApprovalReview(
@@ -198,11 +209,7 @@ def decide(services: Services, ticket_id: str, token: str, request: ReviewReques
     latest = history[-1]
     approval, proposed = latest.data.approval, latest.data.plan
     assert approval is not None and proposed is not None, "an AWAITING_APPROVAL checkpoint holds its request and plan"
-    approver = claims.approver or approval.approver_email
-    if approver not in approval.accepting:
-        raise ApprovalLinkInvalid(
-            "This approval link was not issued to an approver of this request. Nothing was changed."
-        )
+    approver = _require_accepting(approval, claims)
     decision = _decision(services, request, proposed, approval, approver, now)
     if approval.approvals_needed == 1:
         _send(services, ticket, latest, approval, decision, now)
