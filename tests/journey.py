@@ -88,7 +88,4 @@ def signed_link(services: FakeServices, checkpoint: Checkpoint, approver: str = 
         "expires_at": datetime.now(UTC) + timedelta(hours=1),
         "approver": approver,
     }
-    approval = checkpoint.data.approval
-    if claims.get("round") and approval is not None:
-        values["since"] = approval.requested_at  # a link as request_approval issues it: its round and its start
     return str(services.signer.issue(**{**values, **claims}))

@@ -100,7 +100,6 @@ class LinkSigner(Protocol):
         expires_at: datetime,
         approver: str = "",
         round: int = 0,
-        since: datetime | None = None,
     ) -> str: ...
 
     def verify(self, token: str, *, ticket_id: str, now: datetime) -> ApprovalClaims: ...

@@ -45,6 +45,16 @@ def test_an_unanswered_request_expires_with_a_checkpoint_and_tells_approver_and_
     described = stack.wait_for_execution(ticket_id)
     assert described["status"] == "FAILED"
     assert any(e["type"] == "TaskTimedOut" for e in stack.history(ticket_id))
+    # The timed-out wait goes back to the timer, which finds the whole wait spent.
+    assert states_entered(stack, ticket_id)[-7:] == [
+        "Approval timer",
+        "Policy decides?",
+        "Await approval",
+        "Approval timer",
+        "Policy decides?",
+        "Record expiry",
+        "Expired",
+    ]
     (escalation,) = emails_for(api, ticket_id, "expired")
     assert set(escalation["to"]) == {"approver@example.com", "operations@example.com"}
     (customer,) = emails_for(api, ticket_id, "expired-customer")
@@ -86,8 +96,8 @@ def test_resuming_an_expired_ticket_asks_again_with_a_new_link_and_analyses_noth
     assert view["analysis"] == expired["analysis"] and view["plan_hash"] == expired["plan_hash"]
     assert view["failure"] is None and view["decision"]["outcome"] == "approved"
 
-    # Both executions belong to the ticket; the resumed one started at Await approval. (COMPLETED is
-    # checkpointed a moment before the execution ends.)
+    # Both executions belong to the ticket; the resumed one started at the approval (its timer, then the
+    # wait). (COMPLETED is checkpointed a moment before the execution ends.)
     stack.wait_for_execution(f"{ticket_id}-r1")
     view = api.ticket(ticket_id).json()
     assert [(e["name"], e["status"]) for e in view["executions"]] == [
@@ -96,7 +106,7 @@ def test_resuming_an_expired_ticket_asks_again_with_a_new_link_and_analyses_noth
     ]
     assert view["workflow"]["status"] == "SUCCEEDED"
     entered = states_entered(stack, f"{ticket_id}-r1")
-    assert entered[:3] == ["Resumed?", "Resume from?", "Await approval"]
+    assert entered[:5] == ["Resumed?", "Resume from?", "Approval timer", "Policy decides?", "Await approval"]
     assert "Analyze issue" not in entered and "Find resolution" not in entered
 
     again = api.request("POST", f"/tickets/{ticket_id}/resume")

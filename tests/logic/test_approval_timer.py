@@ -145,6 +145,8 @@ def test_an_escalation_that_replaces_links_leaves_the_earlier_group_without_a_sa
     lead_link = signed_link(services, latest(services, NETWORK), LEADS[0], round=1)
     with pytest.raises(ApprovalLinkInvalid, match="not issued to an approver"):
         approvals.decide(services, NETWORK.ticket_id, lead_link, ReviewRequest(outcome="approved"))
+    with pytest.raises(ApprovalLinkInvalid, match="not issued to an approver"):  # nor shows a page to decide on
+        approvals.review(services, NETWORK.ticket_id, lead_link)
     assert services.workflow.decisions == []
 
 
@@ -187,3 +189,26 @@ def test_a_click_after_the_wait_timed_out_is_expired(monkeypatch):
             signed_link(services, waiting, LEADS[0], round=1),
             ReviewRequest(outcome="approved"),
         )
+
+
+def test_a_retried_reminder_counts_once_and_the_escalation_after_it_still_comes(monkeypatch):
+    services = services_with(remind_after="25%", escalation=[{"after": "50%", "group": "managers"}])
+    flow = Round(services, NETWORK, monkeypatch)
+    flow.wait(flow.timer())
+    flow.later(250)
+    due = flow.timer()
+    assert due.due == "remind"
+    flow.wait(due)
+    flow.wait(due)  # Await approval retried (a new task token), after its first attempt wrote the reminder's checkpoint
+    approval = latest(services, NETWORK).data.approval
+    assert (approval.steps_done, approval.task_token) == (1, "tt-3")
+    # At least once: an attempt that failed may have sent part of its emails.
+    assert {m.to for m in services.mailer.of_kind("approval-reminder")} == {(LEADS[0],), (LEADS[1],)}
+    flow.later(250)
+    escalation = flow.timer()
+    assert (escalation.due, escalation.due_group) == ("escalate", "managers")
+    flow.wait(escalation)
+    flow.wait(escalation)  # retried too: the managers still get their links
+    assert [m.to for m in services.mailer.sent if m.subject.startswith("Escalated: ")][-1] == (MANAGERS[0],)
+    assert latest(services, NETWORK).data.approval.asked == [*LEADS, *MANAGERS]
+    assert latest(services, NETWORK).data.approval.steps_done == 2

@@ -10,11 +10,21 @@ from __future__ import annotations
 import pytest
 
 from tests.fakes import FakeServices, FakeWorkflow
-from tests.journey import TICKET, await_approval, decision, history, latest, task
-from ticketing.domain.errors import ResumeRefused, TicketNotFound
+from tests.journey import (
+    TICKET,
+    await_approval,
+    decision,
+    history,
+    latest,
+    request_approval_again,
+    signed_link,
+    task,
+)
+from ticketing.domain.errors import ApprovalWindowClosed, ResumeRefused, TicketNotFound
 from ticketing.domain.models import Ticket, TicketState, WorkflowRun
+from ticketing.domain.review import ReviewRequest
 from ticketing.domain.task_payloads import CloseTask, ExecuteTask
-from ticketing.logic import resume, workflow_tasks
+from ticketing.logic import approvals, resume, workflow_tasks
 
 
 @pytest.fixture
@@ -121,3 +131,27 @@ def test_execute_resumed_after_a_failure_continues_under_the_recorded_approval(s
     assert done.state is TicketState.COMPLETED and done.data.failure is None
     assert done.step_key.startswith(f"{TICKET.ticket_id}-r1/")
     assert TicketState.FAILED in [c.state for c in history(services)]  # the history still shows the failure
+
+
+def test_a_link_of_the_request_that_expired_does_not_decide_the_request_of_the_resumed_run(
+    services: FakeServices,
+) -> None:
+    expired_request = await_approval(services)
+    # Links name their round, so a reminder's checkpoint leaves them good; the resumed run asks again in the same round.
+    old_link = signed_link(services, expired_request, round=1)
+    workflow_tasks.close_ticket(services, task(CloseTask, outcome="EXPIRED"))
+    services.workflow.stop(TICKET.ticket_id)
+    resume.resume_ticket(services, TICKET.ticket_id)
+    request_approval_again(services, "task-token-r1")
+    asking = latest(services)
+    assert asking.state is TicketState.AWAITING_APPROVAL and asking.data.current_round == 1
+
+    for outcome in ("approved", "rejected"):
+        with pytest.raises(ApprovalWindowClosed, match="newer approval request"):
+            approvals.decide(services, TICKET.ticket_id, old_link, ReviewRequest(outcome=outcome, reason="No."))
+    with pytest.raises(ApprovalWindowClosed):
+        approvals.review(services, TICKET.ticket_id, old_link)
+    assert services.workflow.decisions == []
+    new_link = signed_link(services, asking, round=1)
+    assert approvals.decide(services, TICKET.ticket_id, new_link, ReviewRequest(outcome="approved")).decision
+    assert [token for token, _ in services.workflow.decisions] == ["task-token-r1"]

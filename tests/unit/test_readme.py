@@ -1,4 +1,4 @@
-"""The README's approval-policy section says what the code holds: the example policy and each action's risk.
+"""The README's approval-policy section matches the code: the example policy, each action's risk, valid policies.
 
 The risk table is generated from `resolution_catalog.json`, never copied by hand; after a catalog
 change, paste what `python -c "from tests.unit.test_readme import risk_table; print(risk_table())"`
@@ -10,7 +10,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import yaml
+
 from ticketing.domain.catalog import load_catalog
+from ticketing.domain.policy import parse_policy
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
@@ -39,3 +42,10 @@ def test_the_readme_lists_every_catalog_actions_risk_as_the_catalog_has_it() -> 
 def test_the_readme_shows_the_example_policy_as_shipped() -> None:
     blocks = re.findall(r"```yaml\n(.*?)```", _section("Approval policies"), re.DOTALL)
     assert (ROOT / "policies" / "example.yaml").read_text() in blocks
+
+
+def test_every_policy_the_readme_shows_is_valid() -> None:
+    blocks = re.findall(r"```yaml\n(.*?)```", _section("Approval policies"), re.DOTALL)
+    assert len(blocks) >= 2  # the example as shipped, and one with a timeline
+    for block in blocks:
+        parse_policy(yaml.safe_load(block), "a policy in README.md")  # raises InvalidPolicy naming the field

@@ -33,10 +33,8 @@ class ApprovalClaims(Model):
     expires_at: int
     # The approver the link was sent to (empty in links issued before approval policies).
     approver: str = ""
-    # The review round the link asks about, and when that request began (unix seconds): reminders and
-    # escalations keep both, a resumed run asks anew (0: links from before reminders name their checkpoint).
+    # The review round the link asks about (0 in links issued before reminders: then the checkpoint must match).
     round: int = 0
-    since: int = 0
 
 
 def _b64(data: bytes) -> str:
@@ -67,12 +65,10 @@ class ApprovalLinkSigner:
         expires_at: datetime,
         approver: str = "",
         round: int = 0,
-        since: datetime | None = None,
     ) -> str:
         claims = ApprovalClaims(
             approver=approver,
             round=round,
-            since=int(since.timestamp()) if since is not None else 0,
             v=_VERSION,
             ticket_id=ticket_id,
             checkpoint_hash=checkpoint_hash,

@@ -295,6 +295,11 @@ class ApprovalRequest(Model):
     def asked(self) -> list[str]:
         return self.approvers or [self.approver_email]
 
+    def same_request(self, other: ApprovalRequest | None) -> bool:
+        """Whether `other` is this request, perhaps later: a request keeps its round and `requested_at` through
+        its reminders and escalations; a resume or a retried first request asks anew."""
+        return other is not None and (self.round, self.requested_at) == (other.round, other.requested_at)
+
     @property
     def accepting(self) -> list[str]:
         """Those whose links decide: everyone asked, unless an escalation replaced the earlier links."""

@@ -95,18 +95,21 @@ def _already_decided(decision: Decision) -> AlreadyDecided:
     )
 
 
-def _issued_for(waiting: Checkpoint, claims: ApprovalClaims) -> bool:
-    """Whether the link asks about the round that waits: the same round and plan (a reminder or an
-    escalation writes a new checkpoint, and earlier links stay good); older links name their checkpoint."""
+def _issued_for(history: list[Checkpoint], claims: ApprovalClaims) -> bool:
+    """Whether the link asks about the request that waits. A reminder or an escalation writes a new
+    checkpoint of the same request, and earlier links stay good; a link of an earlier request of the
+    same round (one that expired before a resume, say) does not. Links without a round name their checkpoint."""
+    waiting = history[-1]
     approval = waiting.data.approval
-    if claims.round and claims.since and approval is not None and waiting.data.decision is None:
-        return claims.round == approval.round and claims.since == int(approval.requested_at.timestamp())
+    if claims.round and approval is not None and waiting.data.decision is None:
+        return any(c.content_hash == claims.checkpoint_hash and approval.same_request(c.data.approval) for c in history)
     return waiting.content_hash == claims.checkpoint_hash
 
 
-def _require_pending(latest: Checkpoint, claims: ApprovalClaims, workflow_running: bool) -> None:
-    """Raise unless the checkpoint this link was issued for is still the one waiting."""
-    if latest.state is TicketState.AWAITING_APPROVAL and _issued_for(latest, claims):
+def _require_pending(history: list[Checkpoint], claims: ApprovalClaims, workflow_running: bool) -> None:
+    """Raise unless the request this link was issued for is still the one waiting."""
+    latest = history[-1]
+    if latest.state is TicketState.AWAITING_APPROVAL and _issued_for(history, claims):
         if latest.data.plan_hash != claims.plan_hash:
             raise ApprovalLinkInvalid("This approval link does not match the proposed plan. Nothing was changed.")
         if not workflow_running:
@@ -135,20 +138,36 @@ def _require_pending(latest: Checkpoint, claims: ApprovalClaims, workflow_runnin
     )
 
 
+def _require_accepting(approval: ApprovalRequest, claims: ApprovalClaims) -> str:
+    """The approver the link speaks for, unless their link no longer decides (an escalation replaced it)."""
+    approver = claims.approver or approval.approver_email
+    if approver not in approval.accepting:
+        raise ApprovalLinkInvalid(
+            "This approval link was not issued to an approver of this request. Nothing was changed."
+        )
+    return approver
+
+
 def _open(
     services: Services, ticket_id: str, token: str, now: datetime
-) -> tuple[Ticket, Checkpoint, ApprovalClaims, bool]:
+) -> tuple[Ticket, list[Checkpoint], ApprovalClaims, bool]:
+    """The ticket, its checkpoints (oldest first, never empty), the link's claims, and whether its run runs."""
     require_ticket_id(ticket_id)
     claims = services.signer.verify(token, ticket_id=ticket_id, now=now)
     ticket, runs = services.workflow.runs(ticket_id)
-    return ticket, latest_checkpoint(services.checkpoints, ticket), claims, runs[-1].running
+    history = services.checkpoints.history(ticket.ticket_id, ticket.customer_id)
+    if not history:
+        history = [latest_checkpoint(services.checkpoints, ticket)]  # raises CheckpointNotFound
+    return ticket, history, claims, runs[-1].running
 
 
 def review(services: Services, ticket_id: str, token: str) -> ApprovalReview:
-    ticket, latest, claims, running = _open(services, ticket_id, token, utc_now())
-    _require_pending(latest, claims, running)
+    ticket, history, claims, running = _open(services, ticket_id, token, utc_now())
+    _require_pending(history, claims, running)
+    latest = history[-1]
     approval, plan = latest.data.approval, latest.data.plan
     assert approval is not None and plan is not None
+    _require_accepting(approval, claims)
     proposed = set(plan.action_ids)
     allowed = load_catalog().allowed_actions(plan.category)
     return ApprovalReview(
@@ -185,15 +204,12 @@ def decide(services: Services, ticket_id: str, token: str, request: ReviewReques
     the task, so the last two approvals racing resume the workflow once.
     """
     now = utc_now()
-    ticket, latest, claims, running = _open(services, ticket_id, token, now)
-    _require_pending(latest, claims, running)
+    ticket, history, claims, running = _open(services, ticket_id, token, now)
+    _require_pending(history, claims, running)
+    latest = history[-1]
     approval, proposed = latest.data.approval, latest.data.plan
     assert approval is not None and proposed is not None, "an AWAITING_APPROVAL checkpoint holds its request and plan"
-    approver = claims.approver or approval.approver_email
-    if approver not in approval.accepting:
-        raise ApprovalLinkInvalid(
-            "This approval link was not issued to an approver of this request. Nothing was changed."
-        )
+    approver = _require_accepting(approval, claims)
     decision = _decision(services, request, proposed, approval, approver, now)
     if approval.approvals_needed == 1:
         _send(services, ticket, latest, approval, decision, now)
@@ -234,8 +250,10 @@ def _send(
         except TaskNoLongerWaiting:
             current = _after(services, ticket, waited)
             again = current.data.approval
-            same_round = again is not None and again.round == approval.round and again.task_token != approval.task_token
-            if not (current.state is TicketState.AWAITING_APPROVAL and current.data.decision is None and same_round):
+            same_request = (
+                again is not None and approval.same_request(again) and again.task_token != approval.task_token
+            )
+            if not (current.state is TicketState.AWAITING_APPROVAL and current.data.decision is None and same_request):
                 raise _why_closed(services, ticket, waited, current, now) from None
             assert again is not None
             waited, approval = current, again

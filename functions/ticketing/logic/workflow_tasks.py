@@ -163,6 +163,19 @@ def _approved_by_policy(
     return ApprovalWait(seconds=1, auto=True, decision=decision)
 
 
+def _before_entry(history: list[Checkpoint], approval: ApprovalRequest, entry: int) -> ApprovalRequest:
+    """The request as it was before wait `entry`, whose checkpoint an earlier attempt of this step wrote.
+
+    A retried attempt (with a new task token) does the entry's reminder or escalation again from there,
+    so the step counts once and everyone it concerns hears of it (twice, maybe; never zero times).
+    """
+    for checkpoint in reversed(history):
+        before = checkpoint.data.approval
+        if before is not None and approval.same_request(before) and before.entries < entry:
+            return before
+    return approval
+
+
 def request_approval(services: Services, task: RequestApprovalTask) -> dict[str, Any]:
     """Save AWAITING_APPROVAL with the task token, and email what the wait asks for.
 
@@ -179,6 +192,8 @@ def request_approval(services: Services, task: RequestApprovalTask) -> dict[str,
     history = services.checkpoints.history(task.ticket.ticket_id, task.ticket.customer_id)
     latest = history[-1] if history else None
     earlier = _waiting_round(latest, task.plan) if wait.entry > 0 else None
+    if earlier is not None and earlier.entries >= wait.entry:
+        earlier = _before_entry(history, earlier, wait.entry)
     rule = _rule(services, task, earlier)
     policy = settings.policy
     if earlier is None:
@@ -241,7 +256,6 @@ def request_approval(services: Services, task: RequestApprovalTask) -> dict[str,
             expires_at=approval.link_expires_at,
             approver=approver,
             round=approval.round,
-            since=approval.requested_at,
         )
         email = notifications.approval_request(
             ticket=task.ticket,
