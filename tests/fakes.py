@@ -53,15 +53,15 @@ class FakeVoteLog:
     """Votes by (ticket, round, approver); the first stored stands, as the client token makes it on AWS."""
 
     def __init__(self) -> None:
-        self.stored: dict[tuple[str, int, str], Vote] = {}
+        self.stored: dict[tuple[str, int, object, str], Vote] = {}
         self._lock = threading.Lock()
 
     def record(self, vote: Vote, customer_id: str) -> Vote:
         with self._lock:
-            return self.stored.setdefault((vote.ticket_id, vote.round, vote.approver), vote)
+            return self.stored.setdefault((vote.ticket_id, vote.round, vote.request_started, vote.approver), vote)
 
     def votes(self, ticket_id: str, customer_id: str, round_number: int) -> list[Vote]:
-        found = [v for (t, r, _), v in self.stored.items() if t == ticket_id and r == round_number]
+        found = [v for (t, r, _, _), v in self.stored.items() if t == ticket_id and r == round_number]
         return sorted(found, key=lambda v: v.decided_at)
 
 

@@ -45,14 +45,15 @@ class ConversationLog(Protocol):
 
 
 class VoteLog(Protocol):
-    """Approvers' votes, one per (ticket, round, approver): the first stored wins, later ones change nothing."""
+    """Approvers' votes, one per (ticket, round, request, approver): the first stored wins; later ones change
+    nothing."""
 
     def record(self, vote: Vote, customer_id: str) -> Vote:
         """Store the vote unless this approver already voted in this round; returns the vote that is stored."""
         ...
 
     def votes(self, ticket_id: str, customer_id: str, round_number: int) -> list[Vote]:
-        """Every vote of the round, oldest first."""
+        """Every vote of the round (of each request in it), oldest first."""
         ...
 
 

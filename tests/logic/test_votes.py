@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -154,3 +155,21 @@ def test_an_approval_after_another_approvers_rejection_decides_nothing(services)
         vote(services, waiting, ADMINS[1])
     assert [d.outcome for _, d in services.workflow.decisions] == ["rejected"]
     assert [v.approver for v in services.votes.votes(ACCOUNT.ticket_id, ACCOUNT.customer_id, 1)] == [ADMINS[0]]
+
+
+def test_a_resumed_run_asks_anew_and_the_expired_requests_votes_do_not_count(services, monkeypatch):
+    from tests.journey import request_approval_again
+    from ticketing.domain.task_payloads import CloseTask
+    from ticketing.logic import resume
+
+    expired = await_approval(services, ACCOUNT)
+    assert vote(services, expired, ADMINS[0]).approvals == 1
+    workflow_tasks.close_ticket(services, task(CloseTask, ACCOUNT, outcome="EXPIRED"))
+    services.workflow.stop(ACCOUNT.ticket_id)
+    resume.resume_ticket(services, ACCOUNT.ticket_id)
+    monkeypatch.setattr(workflow_tasks, "utc_now", lambda: expired.data.approval.requested_at + timedelta(seconds=5))
+    request_approval_again(services, "task-token-r1", ACCOUNT)
+    asking = latest(services, ACCOUNT)
+    again = vote(services, asking, ADMINS[0])
+    assert (again.decision, again.approvals) == (None, 1), "the same admin votes again, and it is the first vote"
+    assert vote(services, asking, ADMINS[1]).decision is not None

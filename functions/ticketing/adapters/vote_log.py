@@ -1,8 +1,8 @@
 """Approvers' votes as AgentCore Memory events, one per (ticket, round, approver).
 
 A vote is one event in the ticket's session (`kind=vote`, `round`, `approver` in the
-metadata, the vote as a blob) written with a client token derived from ticket, round
-and approver. AWS keeps the first event for a token: a second vote of the same approver
+metadata, the vote as a blob) written with a client token derived from ticket, round,
+the request it answers and approver. AWS keeps the first event for a token: a second vote of the same approver
 is the same request only if it says the same, and otherwise AWS refuses it as an
 idempotent-parameter mismatch; either way the stored vote is the first one. The API
 writes votes before it answers, so an accepted vote is never lost; it never writes
@@ -33,7 +33,8 @@ class AgentCoreVoteLog:
         self._memory_id = memory_id
 
     def record(self, vote: Vote, customer_id: str) -> Vote:
-        token = hashlib.sha256(f"{vote.ticket_id}|{vote.round}|{vote.approver}".encode()).hexdigest()
+        started = vote.request_started.isoformat() if vote.request_started else ""
+        token = hashlib.sha256(f"{vote.ticket_id}|{vote.round}|{started}|{vote.approver}".encode()).hexdigest()
         try:
             with store_errors("record the vote"):
                 self._client.create_event(
@@ -54,17 +55,22 @@ class AgentCoreVoteLog:
                 raise
             # The same approver voted before in this round with other words: the first vote stands.
             log.info("a second vote of %s in round %s was refused by its client token", vote.approver, vote.round)
-        stored = [v for v in self.votes(vote.ticket_id, customer_id, vote.round) if v.approver == vote.approver]
+        stored = [
+            v
+            for v in self.votes(vote.ticket_id, customer_id, vote.round)
+            if v.approver == vote.approver and v.request_started == vote.request_started
+        ]
         return stored[0] if stored else vote
 
     def votes(self, ticket_id: str, customer_id: str, round_number: int) -> list[Vote]:
-        found: dict[str, Vote] = {}
+        found: dict[tuple[str, str], Vote] = {}
         with store_errors("read the votes"):
             for event in session_events(self._client, self._memory_id, ticket_id, customer_id, KIND):
                 for vote in _votes_in(event, round_number):
-                    kept = found.get(vote.approver)
+                    key = (vote.request_started.isoformat() if vote.request_started else "", vote.approver)
+                    kept = found.get(key)
                     if kept is None or vote.decided_at < kept.decided_at:
-                        found[vote.approver] = vote
+                        found[key] = vote
         return sorted(found.values(), key=lambda v: v.decided_at)
 
 

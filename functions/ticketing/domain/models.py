@@ -225,6 +225,8 @@ class Vote(Model):
     decided_at: datetime
     # Tells two clicks of one approver apart: only the vote stored first counts.
     nonce: str
+    # When the request this vote answers began: a resumed run asks anew in the same round, with no votes.
+    request_started: datetime | None = None
 
 
 class Decision(Model):

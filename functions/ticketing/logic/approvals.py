@@ -179,9 +179,7 @@ def review(services: Services, ticket_id: str, token: str) -> ApprovalReview:
         addable=[step for action_id, step in allowed.items() if action_id not in proposed],
         model_revises=services.settings.model_enabled,
         approver=claims.approver or approval.approver_email,
-        votes=services.votes.votes(ticket.ticket_id, ticket.customer_id, approval.round)
-        if approval.approvals_needed > 1
-        else [],
+        votes=request_votes(services, ticket, approval) if approval.approvals_needed > 1 else [],
     )
 
 
@@ -215,7 +213,7 @@ def decide(services: Services, ticket_id: str, token: str, request: ReviewReques
         _send(services, ticket, latest, approval, decision, now)
         return DecisionOutcome(decision=decision, approvals=1)
     vote = _recorded_vote(services, ticket, approval, decision, now)
-    votes = services.votes.votes(ticket.ticket_id, ticket.customer_id, approval.round)
+    votes = request_votes(services, ticket, approval)
     _refuse_after_a_deciding_vote(votes, vote)
     if decision.outcome == "approved":
         agreeing = [v for v in votes if v.outcome == "approved" and v.plan_hash == decision.plan_hash]
@@ -271,6 +269,12 @@ def _after(services: Services, ticket: Ticket, waited: Checkpoint) -> Checkpoint
     return current
 
 
+def request_votes(services: Services, ticket: Ticket, approval: ApprovalRequest) -> list[Vote]:
+    """The votes that answer this request (a resumed run's request starts with none)."""
+    cast = services.votes.votes(ticket.ticket_id, ticket.customer_id, approval.round)
+    return [v for v in cast if v.request_started in (None, approval.requested_at)]
+
+
 def _refuse_after_a_deciding_vote(votes: list[Vote], mine: Vote) -> None:
     """A rejection or a request for changes decides the round at once: a later click of someone else's
     decides nothing (the workflow may not have recorded that decision yet)."""
@@ -297,8 +301,9 @@ def _recorded_vote(
         plan_hash=decision.plan_hash,
         decided_at=now,
         nonce=secrets.token_hex(8),
+        request_started=approval.requested_at,
     )
-    cast = services.votes.votes(ticket.ticket_id, ticket.customer_id, approval.round)
+    cast = request_votes(services, ticket, approval)
     _refuse_after_a_deciding_vote(cast, mine)
     earlier = [v for v in cast if v.approver == mine.approver]
     stored = earlier[0] if earlier else services.votes.record(mine, ticket.customer_id)
