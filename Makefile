@@ -6,11 +6,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 # make test fails when line coverage of functions/ticketing and local_runtime falls below this (per cent).
-# A little below what the full suite measured on a fresh clone (92.4 %, `bash .ci/run`, 2026-11-30).
-COVERAGE_FLOOR := 90
+# A little below what the full suite measured on a fresh clone (97.0 %, `bash .ci/run`, 2026-11-30).
+COVERAGE_FLOOR := 95
 COVERAGE := --cov=ticketing --cov=local_runtime --cov-report=term-missing:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_VERSION_CHECK := 1
+# Coverage through sys.monitoring (Python 3.12+): the same lines counted, less slowdown than a trace function.
+export COVERAGE_CORE := sysmon
 
 .PHONY: install demo serve test test-fast lint bench accuracy synth clean
 

@@ -86,16 +86,8 @@ class TicketFunctions:
         ]
 
     def steps(self) -> list[lambda_.Function]:
-        """The functions the state machine invokes."""
-        return [
-            self.analyze,
-            self.find_resolution,
-            self.revise_plan,
-            self.approval_timer,
-            self.request_approval,
-            self.execute,
-            self.close_ticket,
-        ]
+        """The functions the state machine invokes: all but the API and the approval monitor."""
+        return [fn for fn in self.all() if fn is not self.api and fn is not self.approval_monitor]
 
     def model_runners(self) -> list[lambda_.Function]:
         names = [name for name, spec in SPECS.items() if spec.runs_model]

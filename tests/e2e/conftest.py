@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -78,3 +78,22 @@ def race_decisions(api: ApiClient, link: str, clicks: int) -> list[tuple[str, in
     for thread in threads:
         thread.join()
     return replies
+
+
+def in_parallel[T](count: int, make: Callable[[], T]) -> list[T]:
+    """`make()` on `count` threads at once (e.g. submitting tickets to race on); the results, in any order."""
+    made: list[T] = []
+    lock = threading.Lock()
+
+    def one() -> None:
+        found = make()
+        with lock:
+            made.append(found)
+
+    threads = [threading.Thread(target=one) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(made) == count
+    return made

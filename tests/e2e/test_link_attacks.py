@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -25,7 +24,7 @@ from local_runtime.runtime import LocalRuntime
 from tests.figures import record
 from ticketing.domain.approval_link import ApprovalLinkSigner
 
-from .conftest import emails_for, race_decisions, submit_and_wait_for_link, wait_for_state
+from .conftest import emails_for, in_parallel, race_decisions, submit_and_wait_for_link, wait_for_state
 
 pytestmark = pytest.mark.slow
 
@@ -233,20 +232,7 @@ def test_replayed_tokens_after_the_decision_are_409(api: ApiClient, target, stac
 
 
 def test_approve_and_reject_racing_decide_exactly_once_every_time(api: ApiClient, stack: LocalRuntime):
-    tickets: list[tuple[str, str]] = []
-    lock = threading.Lock()
-
-    def submit() -> None:
-        found = submit_and_wait_for_link(api, "My wifi keeps dropping every few minutes.")
-        with lock:
-            tickets.append(found)
-
-    submitters = [threading.Thread(target=submit) for _ in range(RACES)]
-    for thread in submitters:
-        thread.start()
-    for thread in submitters:
-        thread.join()
-    assert len(tickets) == RACES
+    tickets = in_parallel(RACES, lambda: submit_and_wait_for_link(api, "My wifi keeps dropping every few minutes."))
 
     double_decisions = 0
     outcomes: dict[str, int] = {}

@@ -20,7 +20,7 @@ from local_runtime.http_client import ApiClient, Reply, approval_link
 from local_runtime.runtime import LocalRuntime
 from tests.figures import record
 
-from .conftest import emails_for, wait_for_state
+from .conftest import emails_for, in_parallel, wait_for_state
 
 pytestmark = pytest.mark.slow
 
@@ -158,20 +158,7 @@ def test_two_account_admins_must_approve_the_same_plan(api: ApiClient, stack: Lo
 
 
 def test_the_last_two_votes_racing_resume_once_and_lose_no_vote(api: ApiClient, stack: LocalRuntime) -> None:
-    tickets: list[tuple[str, dict[str, str]]] = []
-    lock = threading.Lock()
-
-    def submit() -> None:
-        found = submit_and_collect_links(api, ACCOUNT_ISSUE, ADMINS)
-        with lock:
-            tickets.append(found)
-
-    submitters = [threading.Thread(target=submit) for _ in range(RACES)]
-    for thread in submitters:
-        thread.start()
-    for thread in submitters:
-        thread.join()
-    assert len(tickets) == RACES
+    tickets = in_parallel(RACES, lambda: submit_and_collect_links(api, ACCOUNT_ISSUE, ADMINS))
 
     both_decided = 0
     for ticket_id, links in tickets:
