@@ -58,7 +58,6 @@ def test_agents_analyse_plan_and_answer_on_the_local_stack(api, stack):
     assert stack.environment["MODEL_ID"] == "scripted.local-model"
     MODEL.script[:] = [
         tool_call("TriageAnswer", TRIAGE),
-        tool_call("resolution_catalog", {"category": "network"}),
         tool_call("PlanAnswer", PLAN),
         text(ANSWER),
     ]

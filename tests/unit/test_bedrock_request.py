@@ -62,15 +62,16 @@ def test_triage_request_names_the_model_the_system_prompt_and_the_answer_tool(ca
     assert "NoNetwork" in analysis.provenance.fallback_reason
 
 
-def test_planning_request_offers_the_catalog_tool_and_the_plan_tool(captured):
+def test_planning_request_carries_the_allowed_actions_in_its_prompt_and_offers_only_the_plan_tool(captured):
     model, requests = captured
     plan = planner.plan(TICKET, analyze_ticket(TICKET), model, MODEL_ID)
     [request] = requests
     body = request["body"]
     assert body["system"][0]["text"] == planner.SYSTEM_PROMPT
     specs = {t["toolSpec"]["name"]: t["toolSpec"] for t in body["toolConfig"]["tools"] if "toolSpec" in t}
-    assert set(specs) == {"resolution_catalog", "PlanAnswer"}
-    assert "category" in specs["resolution_catalog"]["inputSchema"]["json"]["properties"]
+    assert set(specs) == {"PlanAnswer"}
+    prompt = body["messages"][0]["content"][0]["text"]
+    assert "<catalog>" in prompt and "network.restart-router" in prompt
     assert plan.source == "catalog" and plan.provenance.model_calls == 1
 
 
