@@ -51,16 +51,20 @@ class AgentCoreVoteLog:
                     },
                 )
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ValidationException":
+            if error.response.get("reason") != "IdempotentParameterMismatchException":
                 raise
-            # The same approver voted before in this round with other words: the first vote stands.
+            # The same approver voted before on this request with other words: the first vote stands.
             log.info("a second vote of %s in round %s was refused by its client token", vote.approver, vote.round)
-        stored = [
-            v
-            for v in self.votes(vote.ticket_id, customer_id, vote.round)
-            if v.approver == vote.approver and v.request_started == vote.request_started
-        ]
-        return stored[0] if stored else vote
+            stored = [
+                v
+                for v in self.votes(vote.ticket_id, customer_id, vote.round)
+                if v.approver == vote.approver and v.request_started == vote.request_started
+            ]
+            if not stored:
+                raise
+            return stored[0]
+        # Stored now (a replay of the very same vote would have returned the same event): no read back.
+        return vote
 
     def votes(self, ticket_id: str, customer_id: str, round_number: int) -> list[Vote]:
         found: dict[tuple[str, str], Vote] = {}

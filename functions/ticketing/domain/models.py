@@ -302,6 +302,10 @@ class ApprovalRequest(Model):
         its reminders and escalations; a resume or a retried first request asks anew."""
         return other is not None and (self.round, self.requested_at) == (other.round, other.requested_at)
 
+    def own_votes(self, votes: list[Vote]) -> list[Vote]:
+        """The votes that answer this request (a resumed run's request of the same round starts with none)."""
+        return [v for v in votes if v.request_started in (None, self.requested_at)]
+
     @property
     def accepting(self) -> list[str]:
         """Those whose links decide: everyone asked, unless an escalation replaced the earlier links."""

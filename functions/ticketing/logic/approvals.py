@@ -271,8 +271,7 @@ def _after(services: Services, ticket: Ticket, waited: Checkpoint) -> Checkpoint
 
 def request_votes(services: Services, ticket: Ticket, approval: ApprovalRequest) -> list[Vote]:
     """The votes that answer this request (a resumed run's request starts with none)."""
-    cast = services.votes.votes(ticket.ticket_id, ticket.customer_id, approval.round)
-    return [v for v in cast if v.request_started in (None, approval.requested_at)]
+    return approval.own_votes(services.votes.votes(ticket.ticket_id, ticket.customer_id, approval.round))
 
 
 def _refuse_after_a_deciding_vote(votes: list[Vote], mine: Vote) -> None:

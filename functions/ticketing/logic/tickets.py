@@ -112,11 +112,7 @@ def ticket_record(services: Services, ticket_id: str) -> TicketRecord:
     approval = latest.data.approval if latest is not None else None
     votes: list[Vote] = []
     if state == "AWAITING_APPROVAL" and approval is not None and approval.approvals_needed > 1:
-        votes = [
-            v
-            for v in services.votes.votes(ticket.ticket_id, ticket.customer_id, approval.round)
-            if v.request_started in (None, approval.requested_at)
-        ]
+        votes = approval.own_votes(services.votes.votes(ticket.ticket_id, ticket.customer_id, approval.round))
     return TicketRecord(ticket=ticket, runs=runs, history=history, state=state, votes=votes)
 
 

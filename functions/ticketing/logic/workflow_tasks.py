@@ -215,11 +215,8 @@ def request_approval(services: Services, task: RequestApprovalTask) -> dict[str,
         approval = earlier.model_copy(update={"task_token": task.task_token, "entries": wait.entry})
         recipients, kind = [], ""
         if wait.due == "remind":
-            answered = {
-                v.approver
-                for v in services.votes.votes(task.ticket.ticket_id, task.ticket.customer_id, approval.round)
-                if v.request_started in (None, approval.requested_at)
-            }
+            cast = services.votes.votes(task.ticket.ticket_id, task.ticket.customer_id, approval.round)
+            answered = {v.approver for v in approval.own_votes(cast)}
             recipients = [a for a in approval.accepting if a not in answered]
             approval = approval.model_copy(update={"steps_done": approval.steps_done + 1, "reminded_at": now})
             kind = "reminder"
