@@ -29,7 +29,7 @@ from moto.core.config import DefaultConfig
 
 from ticketing.adapters import aws_clients, signing_key
 
-from . import agentcore_memory
+from . import agentcore_memory, asl_parsing
 from .aws_hooks import BotocoreHooks
 from .http_api import LocalHttpApi
 from .interception import Interceptors
@@ -96,7 +96,8 @@ class LocalRuntime:
             functions=self._functions, task_tokens=self._task_tokens, outbox=self.outbox, interceptors=self.interceptors
         )
         # AgentCore Memory answers ListEvents and CreateEvent as AWS does (order, pages, filters, client tokens).
-        self._emulations: list[Emulation] = [hooks, agentcore_memory, *emulations]
+        # moto parses executions' definitions with shared state: one parse at a time (asl_parsing.py).
+        self._emulations: list[Emulation] = [hooks, agentcore_memory, asl_parsing, *emulations]
         self._installed: list[Emulation] = []
         self._mock: Any = None
         self._saved_env: dict[str, str | None] = {}
