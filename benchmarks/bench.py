@@ -152,6 +152,9 @@ STACK_ENVIRONMENT = {
     Env.MAX_APPROVAL_ROUNDS.value: "3",
     Env.APPROVAL_POLICY.value: ApprovalPolicy.single_approver("approver@example.com").model_dump_json(),
     Env.APPROVAL_TIMEOUT_SECONDS.value: "3600",
+    Env.EVENTS_INCLUDE_CUSTOMER_TEXT.value: "false",
+    Env.WEBHOOK_URLS.value: "[]",
+    Env.WEBHOOK_RETRY_BASE_SECONDS.value: "30",
 }
 
 

@@ -30,7 +30,7 @@ LAMBDA_RUNTIME = lambda_.Runtime.PYTHON_3_13
 LAMBDA_PLATFORM = "manylinux2014_x86_64"
 # Every AWS API the Lambda code calls (ticketing.adapters, and bedrock-runtime for strands).
 BOTOCORE_SERVICES = frozenset(
-    {"bedrock-agentcore", "bedrock-runtime", "secretsmanager", "sesv2", "stepfunctions", "sts"}
+    {"bedrock-agentcore", "bedrock-runtime", "events", "secretsmanager", "sesv2", "sqs", "stepfunctions", "sts"}
 )
 BASE_REQUIREMENTS = "requirements.txt"
 AGENT_REQUIREMENTS = "requirements-agent.txt"

@@ -33,6 +33,13 @@ DEFAULTS: dict[str, Any] = {
     "api_burst_limit": 40,
     # The approval policy file (YAML), relative to the repository; validated at synthesis.
     "approval_policy": "policies/default.yaml",
+    # Webhook subscribers' https URLs (a list in cdk.json, or comma-separated with -c); none: no webhooks.
+    "webhook_urls": [],
+    # Delay before a failed delivery's first retry, doubling each time; deliveries tried this many times at most.
+    "webhook_retry_base_seconds": 30,
+    "webhook_max_attempts": 8,
+    # true puts the customer's subject and description in every event (off: events carry facts, not their words).
+    "events_include_customer_text": False,
 }
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,6 +61,10 @@ class StackConfig:
     api_rate_limit: int
     api_burst_limit: int
     approval_policy: str
+    webhook_urls: list[str]
+    webhook_retry_base_seconds: int
+    webhook_max_attempts: int
+    events_include_customer_text: bool
 
     @classmethod
     def from_context(cls, node: Node) -> StackConfig:
@@ -68,6 +79,11 @@ class StackConfig:
             if getattr(config, key) < 1:
                 raise ValueError(f"{key} must be a positive number")
         # A negative lifetime would stop every function at start (their settings refuse it).
+        for url in config.webhook_urls:
+            if not url.startswith("https://") or any(c.isspace() for c in url):
+                raise ValueError(f"webhook_urls: {url!r} is not an https:// URL")
+        if not 0 <= config.webhook_retry_base_seconds <= 900 or not 1 <= config.webhook_max_attempts <= 1000:
+            raise ValueError("webhook_retry_base_seconds must be 0-900 and webhook_max_attempts 1-1000")
         if config.approval_link_ttl_seconds < 0:
             raise ValueError("approval_link_ttl_seconds must be 0 (the approval timeout) or a positive number")
         return config
@@ -96,6 +112,9 @@ def load_policy(approval_policy: str | Path, approver_email: str = DEFAULTS["app
 
 
 def _parse(key: str, raw: Any, default: Any) -> Any:
+    if isinstance(default, list):  # a JSON list from cdk.json, or "a,b" from -c
+        items = raw if isinstance(raw, list) else [part for part in str(raw).split(",")]
+        return [str(item).strip() for item in items if str(item).strip()]
     if isinstance(default, bool):  # bool("false") is True, so read the words
         if str(raw).lower() not in ("true", "false"):
             raise ValueError(f"{key} must be true or false")

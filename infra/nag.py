@@ -16,6 +16,7 @@ from .bundling import LAMBDA_PYTHON_VERSION
 if TYPE_CHECKING:
     from .components.api import TicketApi
     from .components.functions import TicketFunctions
+    from .components.lifecycle_events import LifecycleEvents
     from .components.workflow import TicketStateMachine
 
 XRAY_AND_LOG_DELIVERY = (
@@ -62,6 +63,7 @@ def _logical_id(construct: IConstruct) -> str:
 def acknowledge(
     stack: IConstruct,
     *,
+    lifecycle: LifecycleEvents,
     functions: TicketFunctions,
     workflow: TicketStateMachine,
     api: TicketApi,
@@ -73,6 +75,12 @@ def acknowledge(
         "Automatic rotation would invalidate every approval link already emailed (links live until the approval "
         "timeout). Only the two functions that sign and verify links can read the key; rotate it by hand when no "
         "approval is pending (README, Deploy).",
+    )
+    _ack(
+        lifecycle.webhook_secret,
+        "SMG4",
+        "Subscribers verify deliveries with this key, so rotating it is coordinated with every subscriber "
+        "(README, Webhooks): a receiver accepts the old and the new key for a while. Only the sender reads it.",
     )
     rest_api = api.rest_api
     _ack(

@@ -14,6 +14,7 @@ from ticketing.contract import Env
 from . import nag
 from .components.api import STAGE, TicketApi
 from .components.functions import build_functions
+from .components.lifecycle_events import LifecycleEvents
 from .components.monitoring import Operations
 from .components.workflow import TicketStateMachine
 from .config import StackConfig
@@ -139,8 +140,21 @@ class SupportflowStack(Stack):
             approval_monitor=functions.approval_monitor,
             approval_alarm_age_seconds=config.approval_alarm_age_seconds,
         )
+        lifecycle = LifecycleEvents(
+            self,
+            "LifecycleEvents",
+            publishers=functions.steps(),
+            republisher=functions.republish_events,
+            sender=functions.webhook_sender,
+            webhook_urls=config.webhook_urls,
+            webhook_retry_base_seconds=config.webhook_retry_base_seconds,
+            webhook_max_attempts=config.webhook_max_attempts,
+            include_customer_text=config.events_include_customer_text,
+            alarm_topic=operations.topic,
+        )
         nag.acknowledge(
             self,
+            lifecycle=lifecycle,
             functions=functions,
             workflow=workflow,
             api=api,
@@ -160,6 +174,13 @@ class SupportflowStack(Stack):
             ),
         )
         CfnOutput(self, "MemoryId", value=memory.memory_id)
+        CfnOutput(
+            self,
+            "EventBusName",
+            value=lifecycle.bus.event_bus_name,
+            description="Ticket lifecycle events (source 'supportflow'); add your own rules on this bus",
+        )
+        CfnOutput(self, "WebhookSecretArn", value=lifecycle.webhook_secret.secret_arn)
         CfnOutput(
             self,
             "ClientPolicyArn",

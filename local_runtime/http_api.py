@@ -1,5 +1,6 @@
 """The API over local HTTP: each request becomes an API Gateway proxy event for the
-same API handler that runs in Lambda. Also serves the local outbox under `/_local/`.
+same API handler that runs in Lambda. Also serves, under `/_local/`, the outbox, the
+events published, the webhook deliveries, and the built-in webhook inbox.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
+from .event_delivery import DeliveryLedger, EventLog, WebhookInbox
 from .lambda_host import Invocation
 from .outbox import OutboxEmail
 
@@ -67,8 +69,19 @@ class SentMail(Protocol):
 class LocalHttpApi:
     """Binds its socket at once (so the base URL is known before `start`); serves from `start` to `stop`."""
 
-    def __init__(self, invoke_api: ApiInvoker, outbox: SentMail, host: str, port: int) -> None:
-        self._server = ThreadingHTTPServer((host, port), _request_handler_class(invoke_api, outbox))
+    def __init__(
+        self,
+        invoke_api: ApiInvoker,
+        outbox: SentMail,
+        host: str,
+        port: int,
+        *,
+        events: EventLog | None = None,
+        deliveries: DeliveryLedger | None = None,
+        inbox: WebhookInbox | None = None,
+    ) -> None:
+        views = _LocalViews(events or EventLog(), deliveries or DeliveryLedger([]), inbox)
+        self._server = ThreadingHTTPServer((host, port), _request_handler_class(invoke_api, outbox, views))
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
 
@@ -87,7 +100,50 @@ class LocalHttpApi:
         self._server.server_close()
 
 
-def _request_handler_class(invoke_api: ApiInvoker, outbox: SentMail) -> type[BaseHTTPRequestHandler]:
+class _LocalViews:
+    """What `/_local/` shows besides the outbox: events, webhook deliveries, the built-in inbox."""
+
+    def __init__(self, events: EventLog, deliveries: DeliveryLedger, inbox: WebhookInbox | None) -> None:
+        self.events = events
+        self.deliveries = deliveries
+        self.inbox = inbox
+
+    def get(self, path: str, query: dict[str, list[str]]) -> tuple[int, str, bytes] | None:
+        ticket_id = query["ticket_id"][-1] if query.get("ticket_id") else None
+        if path == "/_local/events":
+            return _json(200, [e.view() for e in self.events.events(ticket_id)])
+        if path == "/_local/webhooks":
+            return _json(200, [d.view() for d in self.deliveries.deliveries(ticket_id)])
+        if path == "/_local/webhook-deliveries":
+            page = _deliveries_page(self.deliveries.deliveries(ticket_id), self.deliveries.subscribers)
+            return 200, "text/html; charset=utf-8", page.encode()
+        if path == "/_local/webhook-inbox" and self.inbox is not None:
+            received = [
+                {
+                    "received_at": r.received_at.isoformat(),
+                    "signature_valid": r.signature_valid,
+                    "problem": r.problem,
+                    "event": r.event,
+                }
+                for r in self.inbox.received()
+            ]
+            return _json(200, received)
+        return None
+
+    def post(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, str, bytes] | None:
+        if path == "/_local/webhook-inbox" and self.inbox is not None:
+            status = self.inbox.receive(headers, body)
+            return _json(status, {"received": status == 200})
+        return None
+
+
+def _json(status: int, value: Any) -> tuple[int, str, bytes]:
+    return status, "application/json", json.dumps(value, indent=2).encode()
+
+
+def _request_handler_class(
+    invoke_api: ApiInvoker, outbox: SentMail, views: _LocalViews
+) -> type[BaseHTTPRequestHandler]:
     class ApiRequestHandler(BaseHTTPRequestHandler):
         server_version = "supportflow-local"
         protocol_version = "HTTP/1.1"
@@ -119,7 +175,7 @@ def _request_handler_class(invoke_api: ApiInvoker, outbox: SentMail) -> type[Bas
             raw = self.rfile.read(length) if length else b""
             path = urlsplit(self.path).path
             if path.startswith("/_local/") or path == "/":
-                return self._local(path)
+                return self._local(path, raw)
             event = proxy_event(self.command, self.path, self._headers(), raw, self.client_address[0])
             result, failed = invoke_api(event)
             if failed:
@@ -135,9 +191,18 @@ def _request_handler_class(invoke_api: ApiInvoker, outbox: SentMail) -> type[Bas
             data = base64.b64decode(payload) if result.get("isBase64Encoded") else payload.encode()
             self._send(int(result["statusCode"]), headers, data)
 
-        def _local(self, path: str) -> None:
+        def _local(self, path: str, raw: bytes) -> None:
+            if self.command == "POST":
+                posted = views.post(path, {k: v for k, v in self.headers.items()}, raw)
+                if posted is not None:
+                    status, kind, data = posted
+                    return self._send(status, {"Content-Type": kind}, data)
             if self.command != "GET":
                 return self._send(405, {"Content-Type": "text/plain"}, b"GET only")
+            shown = views.get(path, parse_qs(urlsplit(self.path).query))
+            if shown is not None:
+                status, kind, data = shown
+                return self._send(status, {"Content-Type": kind}, data)
             if path == "/_local/outbox":
                 body = json.dumps([e.model_dump(mode="json") for e in outbox.emails()], indent=2)
                 return self._send(200, {"Content-Type": "application/json"}, body.encode())
@@ -178,11 +243,38 @@ def _outbox_page(emails: list[OutboxEmail], base_url: str) -> str:
         "padding:8px;text-align:left}pre{background:#f0f4f8;padding:12px;overflow:auto}</style></head><body>"
         "<h1>supportflow: local outbox</h1>"
         "<p>Emails the local stack sent through SES (moto). Open one and follow its links. "
-        "JSON: <a href='/_local/outbox'>/_local/outbox</a></p>"
+        "JSON: <a href='/_local/outbox'>/_local/outbox</a>. Lifecycle events: <a href='/_local/events'>"
+        "/_local/events</a>; webhook deliveries: <a href='/_local/webhook-deliveries'>readable</a>, "
+        "<a href='/_local/webhooks'>JSON</a>.</p>"
         f"<table><tr><th>Sent</th><th>To</th><th>Subject</th><th>Kind</th></tr>{rows}{empty}</table>"
         "<h2>Submit a ticket</h2>"
         f"<pre>curl -s -X POST {base}/tickets \\\n  -H 'Content-Type: application/json' \\\n"
         '  -d \'{"customer_id": "cust-42", "customer_email": "jo@example.com",\n'
         '       "description": "My internet connection keeps dropping every few minutes."}\'</pre>'
         "</body></html>"
+    )
+
+
+def _deliveries_page(deliveries: list[Any], subscribers: list[str]) -> str:
+    rows = "".join(
+        f"<tr><td>{escape(str(d.last_attempt_at and d.last_attempt_at.strftime('%H:%M:%S')))}</td>"
+        f"<td><a href='/tickets/{escape(d.ticket_id, quote=True)}'>{escape(d.ticket_id)}</a></td>"
+        f"<td>{escape(str(d.sequence))}</td><td>{escape(d.detail_type)}</td>"
+        f"<td class='{escape(d.status, quote=True)}'>{escape(d.status)}</td><td>{d.attempts}</td></tr>"
+        for d in reversed(deliveries)
+    )
+    empty = "" if rows else "<tr><td colspan='6'>No delivery yet. Submit a ticket.</td></tr>"
+    to = ", ".join(escape(s) for s in subscribers) or "none"
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>supportflow webhook deliveries</title>"
+        "<style>body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:980px;margin:32px auto;"
+        "padding:0 16px;color:#1f2933}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #d9e2ec;"
+        "padding:8px;text-align:left}.delivered{color:#1f7a4d}.retrying{color:#9a6700}"
+        ".dead-lettered{color:#b42318;font-weight:600}</style></head><body>"
+        "<h1>supportflow: webhook deliveries</h1>"
+        f"<p>Every lifecycle event, signed and POSTed to: {to}. Newest first. "
+        "JSON: <a href='/_local/webhooks'>/_local/webhooks</a>; the events: <a href='/_local/events'>"
+        "/_local/events</a>; mail: <a href='/_local/mail'>/_local/mail</a>.</p>"
+        "<table><tr><th>Last attempt</th><th>Ticket</th><th>Sequence</th><th>Event</th><th>Status</th>"
+        f"<th>Attempts</th></tr>{rows}{empty}</table></body></html>"
     )

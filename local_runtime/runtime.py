@@ -28,9 +28,19 @@ from moto import mock_aws
 from moto.core.config import DefaultConfig
 
 from ticketing.adapters import aws_clients, signing_key
+from ticketing.contract import Env
 
 from . import agentcore_memory, asl_parsing
 from .aws_hooks import BotocoreHooks
+from .event_delivery import (
+    DeliveryLedger,
+    EventLog,
+    EventRecorder,
+    EventResources,
+    QueuePoller,
+    WebhookInbox,
+    create_event_resources,
+)
 from .http_api import LocalHttpApi
 from .interception import Interceptors
 from .lambda_host import InProcessFunctions, LambdaHandler
@@ -43,12 +53,21 @@ from .template import (
     Resolver,
     functions,
     only_resource,
+    resources_of_type,
     state_machine_definition,
 )
 
 # Fast local defaults: retries that sleep for seconds in real time only slow a laptop.
 # Offline by default: no model unless SUPPORTFLOW_MODEL_ID names one (see local_model_id).
-LOCAL_CONTEXT: dict[str, Any] = {"retry_interval_seconds": 1, "model_id": "none"}
+# One webhook subscriber, always: the --webhook-url, else the built-in inbox (its local URL replaces this one).
+LOCAL_CONTEXT: dict[str, Any] = {
+    "retry_interval_seconds": 1,
+    "model_id": "none",
+    "webhook_urls": ["https://webhook-subscriber.local.invalid/"],
+    "webhook_retry_base_seconds": 1,
+    "webhook_max_attempts": 4,
+}
+WEBHOOK_INBOX_PATH = "/_local/webhook-inbox"
 MODEL_ENV = "SUPPORTFLOW_MODEL_ID"
 
 
@@ -85,19 +104,46 @@ class LocalRuntime:
         port: int = 0,
         serve_http: bool = True,
         emulations: Sequence[Emulation] = (),
+        webhook_url: str | None = None,
+        webhook_secret: str | None = None,
     ) -> None:
         self.context = {**LOCAL_CONTEXT, "model_id": local_model_id(), **(context or {})}
         self.outbox = Outbox()
+        # Events the bus accepted (GET /_local/events), and each webhook delivery (GET /_local/webhooks).
+        self.events = EventLog()
+        self.webhook_secret = webhook_secret or secrets.token_urlsafe(32)
+        self.webhook_inbox = WebhookInbox(self.webhook_secret.encode())
+        self._webhook_url = webhook_url
+        self.deliveries = DeliveryLedger([])
+        self._pollers: list[QueuePoller] = []
         self.interceptors = Interceptors()
         self._functions = InProcessFunctions(self.interceptors)
         self._task_tokens = TaskTokenLedger(self._history_of)
-        self._http = LocalHttpApi(self._functions.invoke_api, self.outbox, host, port) if serve_http else None
+        self._http = (
+            LocalHttpApi(
+                self._functions.invoke_api,
+                self.outbox,
+                host,
+                port,
+                events=self.events,
+                deliveries=self.deliveries,
+                inbox=self.webhook_inbox,
+            )
+            if serve_http
+            else None
+        )
         hooks = BotocoreHooks(
             functions=self._functions, task_tokens=self._task_tokens, outbox=self.outbox, interceptors=self.interceptors
         )
         # AgentCore Memory answers ListEvents and CreateEvent as AWS does (order, pages, filters, client tokens).
         # moto parses executions' definitions with shared state: one parse at a time (asl_parsing.py).
-        self._emulations: list[Emulation] = [hooks, agentcore_memory, asl_parsing, *emulations]
+        self._emulations: list[Emulation] = [
+            hooks,
+            agentcore_memory,
+            asl_parsing,
+            EventRecorder(self.events),
+            *emulations,
+        ]
         self._installed: list[Emulation] = []
         self._mock: Any = None
         self._saved_env: dict[str, str | None] = {}
@@ -122,8 +168,9 @@ class LocalRuntime:
             for emulation in self._emulations:
                 if emulation.install():  # one installed around this runtime (emulated_memory()) stays
                     self._installed.append(emulation)
-            resolver = self._create_resources()
+            resolver, event_resources = self._create_resources()
             self._load_functions(resolver)
+            self._start_event_source_mappings(event_resources)
         except BaseException:
             self.stop()
             raise
@@ -140,9 +187,16 @@ class LocalRuntime:
             config["core"] = {"mock_credentials": False, "passthrough": {"services": ["bedrock-runtime"]}}
         return config
 
+    @property
+    def webhook_url(self) -> str:
+        """Where webhook deliveries go: the given URL, else the built-in inbox."""
+        return self._webhook_url or f"{self.base_url}{WEBHOOK_INBOX_PATH}"
+
     def stop(self) -> None:
         if self._http:
             self._http.stop()
+        while self._pollers:
+            self._pollers.pop().stop()
         while self._installed:
             self._installed.pop().uninstall()
         if self._mock is not None:
@@ -168,7 +222,7 @@ class LocalRuntime:
             self._saved_env.setdefault(key, os.environ.get(key))
             os.environ[key] = value
 
-    def _create_resources(self) -> Resolver:
+    def _create_resources(self) -> tuple[Resolver, EventResources]:
         """Create in moto what the functions and the state machine refer to."""
         template = self.template
         refs: dict[str, str] = {}
@@ -188,10 +242,14 @@ class LocalRuntime:
         attributes[(memory_logical, "MemoryId")] = created["id"]
         attributes[(memory_logical, "MemoryArn")] = created["arn"]
 
-        secret_logical, _ = only_resource(template, "AWS::SecretsManager::Secret")
-        refs[secret_logical] = boto3.client("secretsmanager", region_name=REGION).create_secret(
-            Name="supportflow-local/approval-link-signing-key", SecretString=secrets.token_urlsafe(48)
-        )["ARN"]
+        secret_values = {"ApprovalLinkSigningKey": secrets.token_urlsafe(48), "LifecycleEvents": self.webhook_secret}
+        for secret_logical in resources_of_type(template, "AWS::SecretsManager::Secret"):
+            value = next((v for prefix, v in secret_values.items() if secret_logical.startswith(prefix)), None)
+            if value is None:
+                raise ValueError(f"the local runtime does not know the secret {secret_logical}")
+            refs[secret_logical] = boto3.client("secretsmanager", region_name=REGION).create_secret(
+                Name=f"supportflow-local/{secret_logical}", SecretString=value
+            )["ARN"]
 
         identity_logical, identity = only_resource(template, "AWS::SES::EmailIdentity")
         sender = identity["Properties"]["EmailIdentity"]
@@ -205,6 +263,7 @@ class LocalRuntime:
         for function in functions(template):
             refs[function.logical_id] = function.logical_id
             attributes[(function.logical_id, "Arn")] = function.arn
+        event_resources = create_event_resources(template, Resolver(refs, attributes))
 
         sm_logical, definition = state_machine_definition(template, Resolver(refs, attributes))
         self.sfn = boto3.client("stepfunctions", region_name=REGION)
@@ -217,7 +276,7 @@ class LocalRuntime:
         refs[sm_logical] = self.state_machine_arn
         attributes[(sm_logical, "Arn")] = self.state_machine_arn
         self.definition = definition
-        return Resolver(refs, attributes)
+        return Resolver(refs, attributes), event_resources
 
     def _load_functions(self, resolver: Resolver) -> None:
         """Give the process the functions' environment, then import each function's handler."""
@@ -228,12 +287,24 @@ class LocalRuntime:
                 if environment.setdefault(key, str(value)) != str(value):
                     raise ValueError(f"functions disagree on {key}; the local runtime shares one environment")
         environment["PUBLIC_BASE_URL"] = self.base_url
+        if Env.WEBHOOK_URLS in environment:  # the local subscriber in place of the template's placeholder
+            environment[Env.WEBHOOK_URLS] = json.dumps([self.webhook_url])
         # One JSON log line per invocation and EMF metric lines on stdout would bury the local story;
         # warnings and errors still print. Set before the handlers import Powertools.
         environment.update(POWERTOOLS_METRICS_DISABLED="true", POWERTOOLS_LOG_LEVEL="WARNING")
         self.environment = environment
         self._set_env(environment)
         self._functions.load(declared)
+
+    def _start_event_source_mappings(self, resources: EventResources) -> None:
+        """Lambda's SQS event source mappings: the webhook sender and the event republisher poll their queues."""
+        sender = self._functions.function_named("ticketing.handlers.webhook_sender")
+        self.deliveries.subscribers[:] = [self.webhook_url]
+        for mapping in resources.mappings:
+            observe = self.deliveries.attempted if mapping.function == sender else None
+            poller = QueuePoller(mapping, self._functions.invoke, observe)
+            self._pollers.append(poller)
+            poller.start()
 
     def replace_handler(self, name: str, handler: LambdaHandler) -> None:
         """Run `handler` for the function `name` from now on (benchmarks, held steps in tests)."""

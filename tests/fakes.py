@@ -33,6 +33,7 @@ SIGNING_KEY = b"k" * 32
 
 class FakeCheckpointLog:
     def __init__(self) -> None:
+        self.announced: list[Checkpoint] = []
         self.stored: dict[str, list[Checkpoint]] = {}
         self.owners: dict[str, str] = {}
         self.appends = 0
@@ -47,6 +48,9 @@ class FakeCheckpointLog:
         self.appends += 1
         self.owners.setdefault(checkpoint.ticket_id, customer_id)
         self.stored.setdefault(checkpoint.ticket_id, []).append(checkpoint)
+
+    def announce(self, checkpoint: Checkpoint) -> None:
+        self.announced.append(checkpoint)
 
 
 class FakeVoteLog:

@@ -15,13 +15,13 @@ from .adapters.aws_clients import client
 from .settings import Settings
 
 if TYPE_CHECKING:
-    from .adapters.checkpoint_store import AgentCoreCheckpointLog
     from .adapters.conversation_store import ConversationStore
+    from .adapters.event_bus import EventBridgePublisher
     from .adapters.mailer import SesMailer
     from .adapters.vote_log import AgentCoreVoteLog
     from .adapters.workflow import StepFunctionsWorkflow
     from .domain.approval_link import ApprovalLinkSigner
-    from .ports import ResolutionExecutor
+    from .ports import CheckpointLog, ResolutionExecutor
 
 
 class AwsServices:
@@ -31,10 +31,29 @@ class AwsServices:
         self.settings = settings
 
     @cached_property
-    def checkpoints(self) -> AgentCoreCheckpointLog:
+    def checkpoints(self) -> CheckpointLog:
+        """The checkpoint log; in a function that publishes events, each checkpoint written is published."""
         from .adapters.checkpoint_store import AgentCoreCheckpointLog
 
-        return AgentCoreCheckpointLog(client("bedrock-agentcore", self.settings.aws_region), self.settings.memory_id)
+        stored = AgentCoreCheckpointLog(client("bedrock-agentcore", self.settings.aws_region), self.settings.memory_id)
+        if not self.settings.event_bus_name:
+            return stored
+        from .logic.lifecycle import PublishingCheckpointLog
+
+        return PublishingCheckpointLog(
+            stored,
+            self.events,
+            base_url=self.settings.base_url,
+            include_customer_text=self.settings.events_include_customer_text,
+        )
+
+    @cached_property
+    def events(self) -> EventBridgePublisher:
+        from .adapters.event_bus import EventBridgePublisher
+
+        region, queue_url = self.settings.aws_region, self.settings.event_retry_queue_url
+        retry_queue = (client("sqs", region), queue_url) if queue_url else None
+        return EventBridgePublisher(client("events", region), self.settings.event_bus_name, retry_queue=retry_queue)
 
     @cached_property
     def votes(self) -> AgentCoreVoteLog:

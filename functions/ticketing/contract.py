@@ -35,10 +35,19 @@ class Env(StrEnum):
     RESOLUTION_EXECUTOR = "RESOLUTION_EXECUTOR"
     MAX_APPROVAL_ROUNDS = "MAX_APPROVAL_ROUNDS"
     APPROVAL_POLICY = "APPROVAL_POLICY"
+    EVENT_BUS_NAME = "EVENT_BUS_NAME"
+    EVENT_RETRY_QUEUE_URL = "EVENT_RETRY_QUEUE_URL"
+    EVENTS_INCLUDE_CUSTOMER_TEXT = "EVENTS_INCLUDE_CUSTOMER_TEXT"
+    WEBHOOK_URLS = "WEBHOOK_URLS"
+    WEBHOOK_SECRET_ARN = "WEBHOOK_SECRET_ARN"
+    WEBHOOK_DEAD_LETTER_QUEUE_URL = "WEBHOOK_DEAD_LETTER_QUEUE_URL"
+    WEBHOOK_RETRY_BASE_SECONDS = "WEBHOOK_RETRY_BASE_SECONDS"
 
 
 # What each handler needs set to start; a function missing one fails at init, naming it.
-_STEP = frozenset({Env.MEMORY_ID})
+# Every step writes checkpoints, and every checkpoint is published as an event (with a link to the ticket).
+_STEP = frozenset({Env.MEMORY_ID, Env.EVENT_BUS_NAME, Env.EVENT_RETRY_QUEUE_URL, Env.PUBLIC_BASE_URL})
+_READS_CHECKPOINTS = frozenset({Env.MEMORY_ID})
 _MAILS = frozenset({Env.SENDER_EMAIL})
 REQUIRED_ENV: dict[str, frozenset[Env]] = {
     "ticketing.handlers.analyze": _STEP | {Env.MODEL_ID},
@@ -57,7 +66,7 @@ REQUIRED_ENV: dict[str, frozenset[Env]] = {
     },
     "ticketing.handlers.execute": _STEP | _MAILS,
     "ticketing.handlers.close_ticket": _STEP | _MAILS | {Env.APPROVER_EMAIL, Env.OPERATOR_EMAIL},
-    "ticketing.handlers.api": _STEP
+    "ticketing.handlers.api": _READS_CHECKPOINTS
     | {
         Env.STATE_MACHINE_ARN,
         Env.SIGNING_SECRET_ARN,
@@ -68,6 +77,10 @@ REQUIRED_ENV: dict[str, frozenset[Env]] = {
         Env.APPROVAL_POLICY,
     },
     "ticketing.handlers.approval_monitor": frozenset({Env.STATE_MACHINE_ARN}),
+    "ticketing.handlers.republish_events": frozenset({Env.EVENT_BUS_NAME}),
+    "ticketing.handlers.webhook_sender": frozenset(
+        {Env.WEBHOOK_URLS, Env.WEBHOOK_SECRET_ARN, Env.WEBHOOK_DEAD_LETTER_QUEUE_URL, Env.WEBHOOK_RETRY_BASE_SECONDS}
+    ),
 }
 
 # Errors a retry cannot fix (the step's input or plan is wrong, or SES refused for good):

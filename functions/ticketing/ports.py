@@ -1,8 +1,7 @@
 """The ports the logic depends on: what it needs from the world, never how AWS does it.
 
 Adapters (`adapters/`) implement them on AWS and turn AWS errors into domain errors;
-tests implement them in memory (`tests/fakes.py`). Future ports sit here too: an
-event publisher for lifecycle events, and real executors beside the simulated one.
+tests implement them in memory (`tests/fakes.py`).
 """
 
 from __future__ import annotations
@@ -13,6 +12,7 @@ from typing import Any, Protocol
 from .domain.approval_link import ApprovalClaims
 from .domain.checkpoint import Checkpoint
 from .domain.conversation import Role, Turn
+from .domain.events import LifecycleEvent
 from .domain.models import Decision, ResolutionStep, StepResult, Ticket, Vote, WorkflowRun
 from .domain.notifications import Email
 from .settings import Settings
@@ -27,6 +27,28 @@ class CheckpointLog(Protocol):
 
     def append(self, checkpoint: Checkpoint, customer_id: str) -> None:
         """Store one sealed checkpoint; storing the same one twice keeps one."""
+        ...
+
+    def announce(self, checkpoint: Checkpoint) -> None:
+        """Tell again what storing `checkpoint` tells (a retried step found it stored); writes nothing."""
+        ...
+
+
+class EventPublisher(Protocol):
+    """Lifecycle events to other systems, at least once."""
+
+    def publish(self, events: list[LifecycleEvent]) -> None:
+        """Publish, or keep for a later publish; `EventsNotPublished` when neither could be done."""
+        ...
+
+
+class DeliveryFailed(Exception):
+    """A webhook request got no HTTP answer (connection refused, DNS, TLS, timeout)."""
+
+
+class HttpPost(Protocol):
+    def __call__(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+        """POST `body`; the HTTP status the receiver answered, or `DeliveryFailed` when none came."""
         ...
 
 

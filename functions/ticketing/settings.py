@@ -43,6 +43,15 @@ class Settings(BaseModel):
     resolution_executor: str = Field(default="simulated", validation_alias=Env.RESOLUTION_EXECUTOR)
     # A Bedrock model id or inference profile; "none" or empty: the rules and the catalog answer.
     model_id: str = Field(default="none", validation_alias=Env.MODEL_ID)
+    # Lifecycle events: the bus every checkpoint is published on, and the queue that keeps what it refused.
+    event_bus_name: str = Field(default="", validation_alias=Env.EVENT_BUS_NAME)
+    event_retry_queue_url: str = Field(default="", validation_alias=Env.EVENT_RETRY_QUEUE_URL)
+    events_include_customer_text: bool = Field(default=False, validation_alias=Env.EVENTS_INCLUDE_CUSTOMER_TEXT)
+    # Webhooks: the subscribers' URLs (a JSON list), the signing secret, where deliveries that failed for good go.
+    webhook_urls: str = Field(default="[]", validation_alias=Env.WEBHOOK_URLS)
+    webhook_secret_arn: str = Field(default="", validation_alias=Env.WEBHOOK_SECRET_ARN)
+    webhook_dead_letter_queue_url: str = Field(default="", validation_alias=Env.WEBHOOK_DEAD_LETTER_QUEUE_URL)
+    webhook_retry_base_seconds: int = Field(default=30, ge=0, le=900, validation_alias=Env.WEBHOOK_RETRY_BASE_SECONDS)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, required: Iterable[Env] = ()) -> Settings:
@@ -79,6 +88,16 @@ class Settings(BaseModel):
         if not self.approval_policy:
             return ApprovalPolicy.single_approver(self.approver_email)
         return _parsed_policy(self.approval_policy)
+
+    @property
+    def subscribers(self) -> list[str]:
+        """The webhook subscribers' URLs, in the order the stack numbered them."""
+        import json
+
+        urls = json.loads(self.webhook_urls or "[]")
+        if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
+            raise MissingConfiguration(f"supportflow: {Env.WEBHOOK_URLS.value} must be a JSON list of URLs.")
+        return urls
 
     @property
     def model_enabled(self) -> bool:

@@ -73,19 +73,41 @@ _SCHEMA_KEYS = {
 _IGNORED_KEYS = {"title", "default"}
 
 
-def json_schema(schema: dict[str, Any]) -> apigw.JsonSchema:
-    """API Gateway's (draft-04) schema for a pydantic JSON schema. Raises on what it cannot express."""
-    unknown = set(schema) - set(_SCHEMA_KEYS) - _IGNORED_KEYS - {"type", "properties", "items"}
+def json_schema(schema: dict[str, Any], definitions: dict[str, Any] | None = None) -> apigw.JsonSchema:
+    """API Gateway's (draft-04) schema for a pydantic JSON schema. Raises on what it cannot express.
+
+    References to `$defs` are inlined, and an optional object (`anyOf` of it and null) becomes the
+    object or null.
+    """
+    definitions = {**(definitions or {}), **schema.get("$defs", {})}
+    schema = _inlined(schema, definitions)
+    nullable = False
+    if set(schema.get("anyOf", [{}])[-1:][0].items()) == {("type", "null")} and len(schema["anyOf"]) == 2:
+        nullable = True
+        schema = {**_inlined(schema["anyOf"][0], definitions), **{k: v for k, v in schema.items() if k != "anyOf"}}
+    unknown = set(schema) - set(_SCHEMA_KEYS) - _IGNORED_KEYS - {"type", "properties", "items", "$defs"}
     if unknown:
         raise ValueError(f"cannot express {sorted(unknown)} in an API Gateway model")
     options: dict[str, Any] = {_SCHEMA_KEYS[k]: v for k, v in schema.items() if k in _SCHEMA_KEYS}
     if "type" in schema:
-        options["type"] = _SCHEMA_TYPES[schema["type"]]
+        kind = _SCHEMA_TYPES[schema["type"]]
+        options["type"] = [kind, apigw.JsonSchemaType.NULL] if nullable else kind
     if "properties" in schema:
-        options["properties"] = {name: json_schema(prop) for name, prop in schema["properties"].items()}
+        options["properties"] = {name: json_schema(prop, definitions) for name, prop in schema["properties"].items()}
     if "items" in schema:
-        options["items"] = json_schema(schema["items"])
+        options["items"] = json_schema(schema["items"], definitions)
     return apigw.JsonSchema(schema=apigw.JsonSchemaVersion.DRAFT4, **options)
+
+
+def _inlined(schema: dict[str, Any], definitions: dict[str, Any]) -> dict[str, Any]:
+    """`schema` with a `$ref` to `#/$defs/<name>` replaced by the definition (its siblings kept)."""
+    reference = schema.get("$ref")
+    if reference is None:
+        return schema
+    name = reference.removeprefix("#/$defs/")
+    if name not in definitions:
+        raise ValueError(f"cannot resolve {reference} in an API Gateway model")
+    return {**definitions[name], **{k: v for k, v in schema.items() if k != "$ref"}}
 
 
 class TicketApi(Construct):

@@ -1,4 +1,4 @@
-"""The Lambda functions of the ticket workflow: one per step, the API, and the approval monitor.
+"""The Lambda functions: one per workflow step, the API, the approval monitor, and the event senders.
 
 Each function has its own role (no AWS managed policy: it may write only to its own
 log group) and active X-Ray tracing. Functions that run a model get the agent code
@@ -57,6 +57,12 @@ SPECS = {
     "ApprovalMonitor": LambdaSpec(
         "ticketing.handlers.approval_monitor.handler", "Publishes the age of the oldest open ticket", False, 30
     ),
+    "WebhookSender": LambdaSpec(
+        "ticketing.handlers.webhook_sender.handler", "Delivers lifecycle events to the webhook subscribers", False, 60
+    ),
+    "RepublishEvents": LambdaSpec(
+        "ticketing.handlers.republish_events.handler", "Publishes lifecycle events the event bus refused", False, 60
+    ),
 }
 
 
@@ -71,6 +77,8 @@ class TicketFunctions:
     close_ticket: lambda_.Function
     api: lambda_.Function
     approval_monitor: lambda_.Function
+    webhook_sender: lambda_.Function
+    republish_events: lambda_.Function
 
     def all(self) -> list[lambda_.Function]:
         return [
@@ -83,11 +91,21 @@ class TicketFunctions:
             self.close_ticket,
             self.api,
             self.approval_monitor,
+            self.webhook_sender,
+            self.republish_events,
         ]
 
     def steps(self) -> list[lambda_.Function]:
-        """The functions the state machine invokes: all but the API and the approval monitor."""
-        return [fn for fn in self.all() if fn is not self.api and fn is not self.approval_monitor]
+        """The functions the state machine invokes: each writes its ticket's checkpoints."""
+        return [
+            self.analyze,
+            self.find_resolution,
+            self.revise_plan,
+            self.approval_timer,
+            self.request_approval,
+            self.execute,
+            self.close_ticket,
+        ]
 
     def model_runners(self) -> list[lambda_.Function]:
         names = [name for name, spec in SPECS.items() if spec.runs_model]
@@ -145,4 +163,6 @@ def build_functions(
         close_ticket=function("CloseTicket"),
         api=function("Api"),
         approval_monitor=function("ApprovalMonitor"),
+        webhook_sender=function("WebhookSender"),
+        republish_events=function("RepublishEvents"),
     )

@@ -37,6 +37,22 @@ class MotoStack:
     memory_id: str
     secret_arn: str
     state_machine_arn: str
+    bus_name: str
+    retry_queue_url: str
+    # Every event put on the bus (a catch-all rule's queue, as a consumer would read them).
+    observed_queue_url: str
+
+    def published(self) -> list[dict[str, Any]]:
+        """The events the bus accepted so far, as EventBridge delivers them to a target."""
+        sqs = client("sqs")
+        found = []
+        while True:
+            messages = sqs.receive_message(QueueUrl=self.observed_queue_url, MaxNumberOfMessages=10).get("Messages", [])
+            if not messages:
+                return found
+            for message in messages:
+                found.append(json.loads(message["Body"]))
+                sqs.delete_message(QueueUrl=self.observed_queue_url, ReceiptHandle=message["ReceiptHandle"])
 
     def sent_emails(self) -> list[Any]:
         """What SES sent (moto keeps SES v2 mail in the v1 backend)."""
@@ -66,8 +82,23 @@ def moto_stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[MotoStack]:
         state_machine_arn = client("stepfunctions").create_state_machine(
             name="tickets", definition=json.dumps(definition), roleArn="arn:aws:iam::123456789012:role/sfn"
         )["stateMachineArn"]
+        bus_name = "supportflow-events"
+        client("events").create_event_bus(Name=bus_name)
+        sqs = client("sqs")
+        retry_queue_url = sqs.create_queue(QueueName="event-retry")["QueueUrl"]
+        observed_url = sqs.create_queue(QueueName="observed-events")["QueueUrl"]
+        client("events").put_rule(
+            Name="everything", EventBusName=bus_name, EventPattern=json.dumps({"source": ["supportflow"]})
+        )
+        client("events").put_targets(
+            Rule="everything",
+            EventBusName=bus_name,
+            Targets=[{"Id": "observed", "Arn": "arn:aws:sqs:us-east-1:123456789012:observed-events"}],
+        )
         env = {
             "AWS_REGION": REGION,
+            Env.EVENT_BUS_NAME: bus_name,
+            Env.EVENT_RETRY_QUEUE_URL: retry_queue_url,
             Env.MEMORY_ID: memory["id"],
             Env.SIGNING_SECRET_ARN: secret_arn,
             Env.STATE_MACHINE_ARN: state_machine_arn,
@@ -83,7 +114,7 @@ def moto_stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[MotoStack]:
         }
         for key, value in env.items():
             monkeypatch.setenv(str(key), value)
-        yield MotoStack(memory["id"], secret_arn, state_machine_arn)
+        yield MotoStack(memory["id"], secret_arn, state_machine_arn, bus_name, retry_queue_url, observed_url)
         reset_clients()
         forget_keys()
 

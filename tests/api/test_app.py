@@ -546,6 +546,7 @@ NOT_FOR_THE_API = {
     domain.EmailRejected: "only workflow tasks send email",
     domain.PlanNotApproved: "only the Execute task raises it",
     domain.ResolutionStepFailed: "only the Execute task raises it",
+    domain.EventsNotPublished: "only workflow steps and the republisher publish events, and neither lets it out",
 }
 
 

@@ -28,6 +28,9 @@ COMPLETE = {
     Env.MODEL_ID.value: "none",
     Env.MAX_APPROVAL_ROUNDS.value: "3",
     Env.APPROVAL_POLICY.value: ApprovalPolicy.single_approver("approver@example.com").model_dump_json(),
+    Env.EVENTS_INCLUDE_CUSTOMER_TEXT.value: "false",
+    Env.WEBHOOK_URLS.value: '["https://hooks.example.com/supportflow"]',
+    Env.WEBHOOK_RETRY_BASE_SECONDS.value: "30",
 }
 REQUIRED = sorted((module, name.value) for module, names in REQUIRED_ENV.items() for name in names)
 

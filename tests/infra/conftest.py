@@ -18,6 +18,10 @@ CUSTOM_CONTEXT: dict[str, Any] = {
     "approval_alarm_age_seconds": 3600,
     "log_execution_data": "true",
     "model_id": "none",
+    "webhook_urls": "https://hooks.example.com/a, https://ticketing.example.org/supportflow",
+    "webhook_retry_base_seconds": 10,
+    "webhook_max_attempts": 5,
+    "events_include_customer_text": "true",
 }
 
 

@@ -14,16 +14,26 @@ LOGS = {"logs:CreateLogStream", "logs:PutLogEvents"}
 XRAY = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 MEMORY = {"bedrock-agentcore:CreateEvent", "bedrock-agentcore:ListEvents"}
 MODEL = {"bedrock:InvokeModelWithResponseStream"}
+# Every step writes checkpoints, and publishes each one (what the bus refuses goes to the retry queue).
+PUBLISH = {"events:PutEvents", "sqs:SendMessage"}
+# What Lambda's SQS event source mapping calls with the function's role (CDK grants these with the mapping).
+CONSUME = {
+    "sqs:ReceiveMessage",
+    "sqs:ChangeMessageVisibility",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:GetQueueUrl",
+}
 
 EXPECTED = {
-    "Analyze": LOGS | XRAY | MEMORY | MODEL,
-    "FindResolution": LOGS | XRAY | MEMORY | MODEL,
-    "RevisePlan": LOGS | XRAY | MEMORY | MODEL,
+    "Analyze": LOGS | XRAY | MEMORY | PUBLISH | MODEL,
+    "FindResolution": LOGS | XRAY | MEMORY | PUBLISH | MODEL,
+    "RevisePlan": LOGS | XRAY | MEMORY | PUBLISH | MODEL,
     # Reads the round's checkpoints and writes the policy's own approval; sends no mail, answers no task.
-    "ApprovalTimer": LOGS | XRAY | MEMORY,
-    "RequestApproval": LOGS | XRAY | MEMORY | {"ses:SendEmail", "secretsmanager:GetSecretValue"},
-    "Execute": LOGS | XRAY | MEMORY | {"ses:SendEmail"},
-    "CloseTicket": LOGS | XRAY | MEMORY | {"ses:SendEmail"},
+    "ApprovalTimer": LOGS | XRAY | MEMORY | PUBLISH,
+    "RequestApproval": LOGS | XRAY | MEMORY | PUBLISH | {"ses:SendEmail", "secretsmanager:GetSecretValue"},
+    "Execute": LOGS | XRAY | MEMORY | PUBLISH | {"ses:SendEmail"},
+    "CloseTicket": LOGS | XRAY | MEMORY | PUBLISH | {"ses:SendEmail"},
     "Api": LOGS
     | XRAY
     | MODEL
@@ -36,7 +46,11 @@ EXPECTED = {
         "states:SendTaskSuccess",
     },
     "ApprovalMonitor": LOGS | XRAY | {"states:ListExecutions"},
+    # Reads the webhook secret, dead-letters what a receiver refused for good, and spaces its retries.
+    "WebhookSender": LOGS | XRAY | CONSUME | {"secretsmanager:GetSecretValue", "sqs:SendMessage"},
+    "RepublishEvents": LOGS | XRAY | CONSUME | {"events:PutEvents"},
 }
+STEPS = ("Analyze", "FindResolution", "RevisePlan", "ApprovalTimer", "RequestApproval", "Execute", "CloseTicket")
 
 
 def _listed(value: Any) -> list[Any]:
@@ -135,3 +149,38 @@ def test_the_api_function_cannot_read_execution_history(template):
 def test_only_the_api_function_may_answer_the_waiting_task(template):
     answering = [f for f in EXPECTED if "states:SendTaskSuccess" in permissions(template, f)]
     assert answering == ["Api"]
+
+
+def _only(template: dict[str, Any], type_name: str, prefix: str) -> str:
+    (found,) = [k for k in resources_of_type(template, type_name) if k.startswith(prefix)]
+    return found
+
+
+def test_events_go_only_to_the_stacks_bus_and_refused_ones_only_to_its_retry_queue(template):
+    bus = _only(template, "AWS::Events::EventBus", "LifecycleEventsBus")
+    retry_queue = _only(template, "AWS::SQS::Queue", "LifecycleEventsEventRetryQueue")
+    for function in (*STEPS, "RepublishEvents"):
+        assert permissions(template, function)["events:PutEvents"] == [{"Fn::GetAtt": [bus, "Arn"]}], function
+    for function in STEPS:
+        assert permissions(template, function)["sqs:SendMessage"] == [{"Fn::GetAtt": [retry_queue, "Arn"]}]
+
+
+def test_the_webhook_sender_reads_only_its_secret_and_sends_only_to_its_dead_letter_queue(template):
+    granted = permissions(template, "WebhookSender")
+    secret = _only(template, "AWS::SecretsManager::Secret", "LifecycleEventsWebhookSigningSecret")
+    dead_letters = _only(template, "AWS::SQS::Queue", "LifecycleEventsWebhookDeadLetters")
+    deliveries = _only(template, "AWS::SQS::Queue", "LifecycleEventsWebhookDeliveries")
+    assert granted["secretsmanager:GetSecretValue"] == [{"Ref": secret}]
+    assert granted["sqs:SendMessage"] == [{"Fn::GetAtt": [dead_letters, "Arn"]}]
+    for action in CONSUME - {"sqs:GetQueueAttributes", "sqs:GetQueueUrl"}:
+        assert granted[action] == [{"Fn::GetAtt": [deliveries, "Arn"]}], action
+
+
+def test_no_other_function_may_read_the_webhook_secret_or_publish_events(template):
+    secret = _only(template, "AWS::SecretsManager::Secret", "LifecycleEventsWebhookSigningSecret")
+    for function in EXPECTED:
+        granted = permissions(template, function)
+        if function != "WebhookSender":
+            assert {"Ref": secret} not in granted.get("secretsmanager:GetSecretValue", []), function
+        if function not in (*STEPS, "RepublishEvents"):
+            assert "events:PutEvents" not in granted, function

@@ -136,6 +136,8 @@ def test_each_function_has_its_handler_and_environment(template):
         "ticketing.handlers.close_ticket.handler",
         "ticketing.handlers.api.handler",
         "ticketing.handlers.approval_monitor.handler",
+        "ticketing.handlers.webhook_sender.handler",
+        "ticketing.handlers.republish_events.handler",
     }
     for env in by_handler.values():
         assert env["MEMORY_ID"] == {"Fn::GetAtt": [env["MEMORY_ID"]["Fn::GetAtt"][0], "MemoryId"]}

@@ -21,8 +21,9 @@ from local_runtime.runtime import LocalRuntime
 def no_stack(monkeypatch: pytest.MonkeyPatch) -> None:
     """start() with an empty template, no resources and no functions: only the runtime's own set-up runs."""
     monkeypatch.setattr(runtime, "synthesize", lambda context: {})
-    monkeypatch.setattr(LocalRuntime, "_create_resources", lambda self: None)
+    monkeypatch.setattr(LocalRuntime, "_create_resources", lambda self: (None, None))
     monkeypatch.setattr(LocalRuntime, "_load_functions", lambda self, resolver: None)
+    monkeypatch.setattr(LocalRuntime, "_start_event_source_mappings", lambda self, resources: None)
 
 
 @pytest.mark.usefixtures("no_stack")

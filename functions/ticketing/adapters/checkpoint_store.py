@@ -42,6 +42,9 @@ class AgentCoreCheckpointLog:
         with store_errors("save the ticket's checkpoint"):
             self._write(checkpoint, customer_id)
 
+    def announce(self, checkpoint: Checkpoint) -> None:
+        """Nothing to tell: the store is silent (the publishing log around it announces)."""
+
     def _write(self, checkpoint: Checkpoint, customer_id: str) -> None:
         token_source = f"{checkpoint.ticket_id}|{checkpoint.step_key}|{checkpoint.sequence}"
         self._client.create_event(

@@ -24,6 +24,7 @@ from ..domain.models import (
     ApprovalRequest,
     ApprovalRound,
     Decision,
+    ExternalRef,
     FailureReport,
     NewTicket,
     PlanChanges,
@@ -65,6 +66,8 @@ class TicketBody(Body):
         str, Field(min_length=1, max_length=MAX_DESCRIPTION_CHARS), AfterValidator(trimmed_not_blank)
     ]
     subject: Annotated[str, Field(max_length=MAX_SUBJECT_CHARS), AfterValidator(trimmed)] = ""
+    # The ticket's id in the team's ticketing system; carried by every checkpoint, event and webhook.
+    external_ref: ExternalRef | None = None
 
     @field_validator("customer_email")
     @classmethod
@@ -74,7 +77,7 @@ class TicketBody(Body):
         return value
 
     def new_ticket(self) -> NewTicket:
-        return NewTicket(**self.model_dump())
+        return NewTicket.model_validate(self.model_dump())
 
 
 class MessageBody(Body):
@@ -284,6 +287,7 @@ class TicketView(BaseModel):
     subject: str
     description: str
     submitted_at: datetime
+    external_ref: ExternalRef | None = None
     analysis: Analysis | None = None
     plan: ResolutionPlan | None = None
     plan_hash: str | None = None
@@ -311,6 +315,7 @@ class TicketView(BaseModel):
             subject=ticket.subject,
             description=ticket.description,
             submitted_at=ticket.submitted_at,
+            external_ref=ticket.external_ref,
             analysis=data.analysis if data else None,
             plan=data.plan if data else None,
             plan_hash=data.plan_hash if data else None,

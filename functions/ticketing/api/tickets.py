@@ -22,7 +22,9 @@ router = APIGatewayRouter()  # type: ignore[no-untyped-call]
         "Creates a ticket and starts its workflow: analysis, a proposed plan, and an approval request "
         "emailed to the approver. With an `Idempotency-Key` header, a retry of the same request returns "
         "the same ticket and starts nothing new; the key is scoped to the `customer_id` and remembered "
-        "for at least a day. Invalid input starts nothing."
+        "for at least a day. Without the header, a ticket with an `external_ref` is submitted once per "
+        "(system, id) the same way, so a ticketing system that retries creates one ticket. "
+        "Invalid input starts nothing."
     ),
     responses={
         202: {
@@ -54,7 +56,7 @@ def submit_ticket() -> Response[str]:
     event = router.current_event
     body = http.json_object(event, "Send the ticket as JSON with the header 'Content-Type: application/json'.")
     request = http.parsed(TicketBody, body, "invalid_ticket").new_ticket()
-    key = http.idempotency_key(event)
+    key = tickets.idempotency_key_for(request, http.idempotency_key(event))
     if key is None:
         submission = tickets.submit_ticket(services, request)
     else:

@@ -85,6 +85,10 @@ class StoreUnavailable(SupportflowError):
     """The ticket store (checkpoints, conversations) refused for a reason a later retry may fix."""
 
 
+class EventsNotPublished(SupportflowError):
+    """Neither the event bus nor the retry queue took the events (both refused, after retries)."""
+
+
 class EmailRejected(SupportflowError):
     """SES refused an email for good (the message or the account); retrying cannot help."""
 

@@ -13,7 +13,15 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    field_validator,
+    model_serializer,
+)
 
 # AgentCore Memory accepts actor ids of this shape; customer ids become actor ids.
 CUSTOMER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
@@ -104,6 +112,32 @@ def trimmed_not_blank(value: str) -> str:
     return value.strip()
 
 
+# The short name of a ticketing system (jira, zendesk, servicenow) and its id for the ticket.
+EXTERNAL_SYSTEM_PATTERN = r"^[a-z][a-z0-9_-]{0,31}$"
+EXTERNAL_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:/#-]{0,127}$"
+MAX_EXTERNAL_URL_CHARS = 2048
+# https, a host name (no user:password@), an optional port, then a path, query or fragment without spaces.
+_HTTPS_LINK = re.compile(r"https://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?(?:[/?#][^\s]*)?")
+
+
+class ExternalRef(Model):
+    """Where the ticket lives in the team's ticketing system: kept in every checkpoint and event."""
+
+    system: Annotated[str, StringConstraints(pattern=EXTERNAL_SYSTEM_PATTERN)]
+    id: Annotated[str, StringConstraints(pattern=EXTERNAL_ID_PATTERN)]
+    url: Annotated[str, StringConstraints(max_length=MAX_EXTERNAL_URL_CHARS)]
+
+    @field_validator("url")
+    @classmethod
+    def _https_link(cls, value: str) -> str:
+        if not _HTTPS_LINK.fullmatch(value):
+            raise ValueError(
+                "must be an https:// link to a host, without credentials or spaces, "
+                "such as https://example.atlassian.net/browse/SUP-42"
+            )
+        return value
+
+
 class NewTicket(Model):
     """What a ticket is made from: the customer and the issue, already checked at the boundary."""
 
@@ -111,6 +145,7 @@ class NewTicket(Model):
     customer_email: str
     description: str
     subject: str = ""
+    external_ref: ExternalRef | None = None
 
 
 class Ticket(Model):
@@ -120,6 +155,16 @@ class Ticket(Model):
     subject: str
     description: str
     submitted_at: datetime
+    external_ref: ExternalRef | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_absent_ref(self, serialize: SerializerFunctionWrapHandler) -> dict[str, object]:
+        # A ticket without a reference serializes as it did before references existed, so
+        # checkpoints sealed then keep their content hash.
+        dumped: dict[str, object] = serialize(self)
+        if dumped.get("external_ref") is None:
+            dumped.pop("external_ref", None)
+        return dumped
 
 
 class Provenance(Model):

@@ -30,6 +30,10 @@ def record_checkpoint(
 
     `after`: the newest checkpoint, when the caller just wrote or read it (a step is its
     ticket's only writer), saves a read.
+
+    A retried step finds its own checkpoint and writes nothing; it announces it again, so
+    what follows a write (its lifecycle event) happens at least once even when the first
+    attempt died between the write and the publish.
     """
     if after is None:
         history = log.history(ticket.ticket_id, ticket.customer_id)
@@ -37,6 +41,7 @@ def record_checkpoint(
     written = successor(after, ticket=ticket, state=state, step_key=step_key, changes=changes, now=utc_now())
     if written is None:
         assert after is not None
+        log.announce(after)
         return after
     log.append(written, ticket.customer_id)
     return written

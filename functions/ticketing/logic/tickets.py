@@ -28,7 +28,17 @@ def require_ticket_id(ticket_id: str) -> str:
 
 
 def _ticket(request: NewTicket, ticket_id: str, submitted_at: datetime) -> Ticket:
-    return Ticket(ticket_id=ticket_id, submitted_at=submitted_at, **request.model_dump())
+    return Ticket.model_validate({"ticket_id": ticket_id, "submitted_at": submitted_at, **request.model_dump()})
+
+
+def idempotency_key_for(request: NewTicket, given: str | None) -> str | None:
+    """The key a submission is made once under: the client's, else one derived from its external reference.
+
+    A ticketing system that retries its webhook (same system, same id) so creates one ticket.
+    """
+    if given is not None or request.external_ref is None:
+        return given
+    return f"external-ref:{request.external_ref.system}:{request.external_ref.id}"
 
 
 @dataclass(frozen=True)
