@@ -78,7 +78,10 @@ def test_each_dead_letter_queue_and_the_unpublished_metric_alarm_the_operator(cu
 def test_the_sender_knows_the_subscribers_and_the_steps_know_the_bus(custom_template):
     by_handler = {f.handler.split(".")[2]: f.environment for f in functions(custom_template)}
     sender = by_handler["webhook_sender"]
-    assert json.loads(sender["WEBHOOK_URLS"]) == ["https://hooks.example.com/a", "https://ticketing.example.org/supportflow"]
+    assert json.loads(sender["WEBHOOK_URLS"]) == [
+        "https://hooks.example.com/a",
+        "https://ticketing.example.org/supportflow",
+    ]
     assert sender["WEBHOOK_RETRY_BASE_SECONDS"] == "10"
     for step in ("analyze", "find_resolution", "revise_plan", "approval_timer", "request_approval", "execute"):
         assert "Ref" in by_handler[step]["EVENT_BUS_NAME"] and "Ref" in by_handler[step]["EVENT_RETRY_QUEUE_URL"]

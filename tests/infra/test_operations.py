@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 import jsonschema
-from aws_cdk import aws_apigateway as apigw
 import pytest
+from aws_cdk import aws_apigateway as apigw
 from pydantic import ValidationError
 
 from infra.components.api import ROUTES, json_schema
