@@ -101,3 +101,49 @@ def test_a_question_that_names_no_problem_is_low():
     assert "question" in result.explanation
     assert triage("Something is wrong with it?").severity is Severity.LOW
     assert triage("My laptop keeps crashing, why?").severity is Severity.MEDIUM
+
+
+def test_many_people_affected_is_high_however_it_is_worded():
+    for text in (
+        "Our entire development team is unable to open the reports.",
+        "All staff in building B see the same error.",
+        "Several customers tell us the checkout page is blank.",
+    ):
+        result = triage(text)
+        assert result.severity is Severity.HIGH, text
+        assert "many people affected" in result.signals
+
+
+def test_a_group_without_a_quantifier_or_a_negated_quantifier_is_not_many_people():
+    assert "many people affected" not in triage("My team lead asked me to report the error.").signals
+    assert "many people affected" not in triage("Not all users, only me: the report is blank.").signals
+
+
+def test_a_cue_counts_once_however_often_it_recurs():
+    once = triage("The sync shows an error.")
+    often = triage("The sync shows an error. Another error. Error again, error log attached.")
+    assert once.explanation.split("Severity")[1] == often.explanation.split("Severity")[1]
+
+
+def test_a_plural_listed_as_its_own_cue_is_not_counted_twice():
+    matches = find_cues("Please check my permissions", {"permission": 2, "permissions": 2})
+    assert [m.cue for m in matches] == ["permissions"]
+
+
+def test_outages_security_incidents_and_work_at_a_standstill_are_high():
+    for text in (
+        "We have had two hours of downtime on the booking site.",
+        "Possible security breach: unknown logins on the admin console.",
+        "Operations are at a standstill since the ERP update.",
+        "The database is corrupted after the power cut.",
+    ):
+        assert triage(text).severity is Severity.HIGH, text
+
+
+def test_requests_for_guidance_or_training_are_low():
+    for text in (
+        "Requesting training on the new CRM for my team next month.",
+        "I would like some guidance on setting up mail rules.",
+        "Enhancement: let us export the dashboard to PDF.",
+    ):
+        assert triage(text).severity is Severity.LOW, text

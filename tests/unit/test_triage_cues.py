@@ -83,3 +83,12 @@ def test_unknown_fields_are_refused():
     with pytest.raises(ValidationError) as refused:
         parse_cues(json.dumps(data))
     assert refused.value.errors()[0]["loc"] == ("categorys",)
+
+
+def test_the_many_people_rule_is_data_and_a_bad_window_is_refused():
+    assert {"all", "entire"} <= load_cues().many_people.quantifiers  # type: ignore[union-attr]
+    data = shipped()
+    data["many_people"]["window"] = 0
+    with pytest.raises(ValidationError) as refused:
+        parse_cues(json.dumps(data))
+    assert refused.value.errors()[0]["loc"] == ("many_people", "window")

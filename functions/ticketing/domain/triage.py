@@ -44,6 +44,16 @@ def _clauses(text: str) -> list[list[str]]:
     return [[_token(w) for w in _WORD.findall(part)] for part in parts]
 
 
+class ManyPeople(Model):
+    """Many people affected is a high-severity sign however it is worded: a quantifier ("all", "entire",
+    "several") followed within `window` words by a group of people ("users", "team", "staff")."""
+
+    quantifiers: Words
+    groups: Words
+    window: Annotated[int, Field(ge=1, le=4)]
+    weight: Weight
+
+
 class TriageCues(Model):
     """The cue tables of `triage_cues.json`; its `notes` say what each table is for."""
 
@@ -54,6 +64,7 @@ class TriageCues(Model):
     not_after: dict[str, Words]
     categories: dict[Category, dict[str, Weight]]
     severities: dict[Severity, dict[str, Weight]]
+    many_people: ManyPeople | None = None
 
     @field_validator("categories", "severities")
     @classmethod
@@ -124,18 +135,43 @@ def _is_negated(words: list[str], start: int, cues: TriageCues) -> bool:
 
 
 def find_cues(text: str, table: dict[str, int]) -> list[Match]:
-    """Each cue of the table found as whole words (phrases as consecutive words), not negated."""
+    """Each cue of the table found as whole words (phrases as consecutive words), not negated.
+
+    A cue counts once per ticket however often it recurs: a long report that repeats "error" or
+    pastes a log full of "security" says no more about the problem than one that names it once.
+    """
     language = load_cues()
-    found: list[Match] = []
+    found: dict[str, Match] = {}
     phrases = {cue: cue.split() for cue in table}
     for words in _clauses(text):
         for cue, parts in phrases.items():
+            if cue in found:
+                continue
             n = len(parts)
             for start in range(len(words) - n + 1):
                 if _matches(words, start, parts, language.not_after) and not _is_negated(words, start, language):
-                    found.append(Match(cue, table[cue]))
+                    found[cue] = Match(cue, table[cue])
                     break
-    return found
+    # "permissions" matches both the cue "permission" (as its plural) and the cue "permissions": one word, once.
+    return [m for cue, m in found.items() if cue + "s" not in found]
+
+
+MANY_PEOPLE = "many people affected"
+
+
+def find_many_people(text: str, rule: ManyPeople | None) -> list[Match]:
+    """One match when a clause names a quantifier then a group of people close after it, not negated."""
+    if rule is None:
+        return []
+    language = load_cues()
+    for words in _clauses(text):
+        for start, word in enumerate(words):
+            if word not in rule.quantifiers or _is_negated(words, start, language):
+                continue
+            after = words[start + 1 : start + 1 + rule.window]
+            if any(w in rule.groups or (w.endswith("s") and w[:-1] in rule.groups) for w in after):
+                return [Match(MANY_PEOPLE, rule.weight)]
+    return []
 
 
 def _best[K: (Category, Severity)](scores: dict[K, int], priority: tuple[K, ...]) -> K | None:
@@ -158,6 +194,7 @@ def analyze_ticket(ticket: Ticket) -> Analysis:
     category = _best(category_scores, _CATEGORY_PRIORITY) or Category.GENERAL
 
     by_severity = {s: find_cues(text, table) for s, table in cues.severities.items()}
+    by_severity[Severity.HIGH] = by_severity.get(Severity.HIGH, []) + find_many_people(text, cues.many_people)
     severity_scores = {s: sum(m.weight for m in ms) for s, ms in by_severity.items()}
     # A question that names no technical problem is a request for information: low.
     asks = category is Category.GENERAL and "?" in text
