@@ -64,11 +64,21 @@ class SentMail(Protocol):
     def find(self, message_id: str) -> OutboxEmail | None: ...
 
 
+class LocalPages(Protocol):
+    """More local pages under `/_local/` (the console): which paths they answer, and the answer."""
+
+    def handles(self, path: str) -> bool: ...
+
+    def respond(self, method: str, target: str) -> tuple[int, dict[str, str], bytes]: ...
+
+
 class LocalHttpApi:
     """Binds its socket at once (so the base URL is known before `start`); serves from `start` to `stop`."""
 
-    def __init__(self, invoke_api: ApiInvoker, outbox: SentMail, host: str, port: int) -> None:
-        self._server = ThreadingHTTPServer((host, port), _request_handler_class(invoke_api, outbox))
+    def __init__(
+        self, invoke_api: ApiInvoker, outbox: SentMail, host: str, port: int, console: LocalPages | None = None
+    ) -> None:
+        self._server = ThreadingHTTPServer((host, port), _request_handler_class(invoke_api, outbox, console))
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
 
@@ -87,7 +97,9 @@ class LocalHttpApi:
         self._server.server_close()
 
 
-def _request_handler_class(invoke_api: ApiInvoker, outbox: SentMail) -> type[BaseHTTPRequestHandler]:
+def _request_handler_class(
+    invoke_api: ApiInvoker, outbox: SentMail, console: LocalPages | None = None
+) -> type[BaseHTTPRequestHandler]:
     class ApiRequestHandler(BaseHTTPRequestHandler):
         server_version = "supportflow-local"
         protocol_version = "HTTP/1.1"
@@ -136,6 +148,8 @@ def _request_handler_class(invoke_api: ApiInvoker, outbox: SentMail) -> type[Bas
             self._send(int(result["statusCode"]), headers, data)
 
         def _local(self, path: str) -> None:
+            if console is not None and console.handles(path):
+                return self._send(*console.respond(self.command, self.path))
             if self.command != "GET":
                 return self._send(405, {"Content-Type": "text/plain"}, b"GET only")
             if path == "/_local/outbox":

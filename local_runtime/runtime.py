@@ -31,6 +31,7 @@ from ticketing.adapters import aws_clients, signing_key
 
 from . import agentcore_memory, asl_parsing
 from .aws_hooks import BotocoreHooks
+from .console.routes import Console
 from .http_api import LocalHttpApi
 from .interception import Interceptors
 from .lambda_host import InProcessFunctions, LambdaHandler
@@ -91,7 +92,8 @@ class LocalRuntime:
         self.interceptors = Interceptors()
         self._functions = InProcessFunctions(self.interceptors)
         self._task_tokens = TaskTokenLedger(self._history_of)
-        self._http = LocalHttpApi(self._functions.invoke_api, self.outbox, host, port) if serve_http else None
+        console = Console(self._functions.invoke_api, self.outbox, self)  # /_local/console: reads the stack when asked
+        self._http = LocalHttpApi(self._functions.invoke_api, self.outbox, host, port, console) if serve_http else None
         hooks = BotocoreHooks(
             functions=self._functions, task_tokens=self._task_tokens, outbox=self.outbox, interceptors=self.interceptors
         )
