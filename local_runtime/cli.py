@@ -59,6 +59,7 @@ def _serve(host: str, port: int, policy: str | None) -> int:
         print(f"  GET  {base}/openapi.json            the API's OpenAPI description")
         print(f"  GET  {base}/_local/mail             the outbox, readable, links clickable")
         print(f"  GET  {base}/_local/outbox           the outbox as JSON")
+        print(f"  GET  {base}/_local/console          the operator's console (tickets, state machine, trail)")
         print("Press Ctrl-C to stop.", flush=True)
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -90,7 +91,10 @@ def main(argv: list[str] | None = None) -> int:
         help="the approval policy file (YAML; default policies/default.yaml); see README, Approval policies",
     )
     commands.add_parser("openapi", help="print the API's OpenAPI document (docs/openapi.json is its copy)")
+    _add_console_commands(commands)
     args = parser.parse_args(argv)
+    if args.command in ("tickets", "show"):
+        return _console_command(args)
     if args.command == "openapi":
         print(openapi_text(), end="")
         return 0
@@ -99,6 +103,30 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_demo(lambda line="": print(line, flush=True))
     return _serve(args.host, args.port, args.policy)
+
+
+def _add_console_commands(commands: Any) -> None:
+    """`tickets` and `show`: what the console shows, as text, from a running local stack."""
+    from .console.commands import DEFAULT_URL
+
+    listing = commands.add_parser("tickets", help="list the tickets of a running local stack, newest first")
+    listing.add_argument("--url", default=DEFAULT_URL, help=f"the stack's base URL (default {DEFAULT_URL})")
+    listing.add_argument("--state", help="only tickets in this state (e.g. AWAITING_APPROVAL)")
+    show = commands.add_parser("show", help="print one ticket's checkpoint trail and execution history")
+    show.add_argument("ticket_id")
+    show.add_argument("--url", default=DEFAULT_URL, help=f"the stack's base URL (default {DEFAULT_URL})")
+
+
+def _console_command(args: argparse.Namespace) -> int:
+    from .console import commands
+
+    try:
+        if args.command == "tickets":
+            return commands.tickets(args.url, args.state)
+        return commands.show(args.url, args.ticket_id)
+    except commands.CommandFailed as failed:
+        print(f"supportflow: {failed}", file=sys.stderr)
+        return failed.exit_code
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 import textwrap
 import time
-from datetime import datetime
 from typing import Any
 
 from infra.config import load_policy
@@ -24,6 +23,7 @@ from ticketing.domain.catalog import load_catalog
 from ticketing.domain.models import Category, ResolutionPlan, Severity
 from ticketing.domain.policy import ApprovalPolicy, PolicyRule
 
+from .console.history import checkpoint_summary, trace, trail_lines
 from .http_client import ApiClient, Reply, approval_link
 from .runtime import LocalRuntime
 
@@ -79,7 +79,7 @@ class Story:
                 key = (ticket_id, checkpoint["sequence"])
                 if key not in self.seen:
                     self.seen.add(key)
-                    self.step(f"    checkpoint #{checkpoint['sequence']} saved: {_checkpoint_summary(checkpoint)}")
+                    self.step(f"    checkpoint #{checkpoint['sequence']} saved: {checkpoint_summary(checkpoint)}")
             if view["state"] in states:
                 return dict(view)
             if time.monotonic() > deadline:
@@ -221,25 +221,9 @@ class Story:
         return str(answer["reply"]["text"])
 
     def print_trail(self, ticket_id: str, view: dict[str, Any]) -> None:
-        self.say("           Checkpoint trail (AgentCore Memory):")
-        for c in view["checkpoints"]:
-            self.say(f"             #{c['sequence']:<2} {_checkpoint_summary(c):<58} {c['created_at']}")
-        self.say("           Step Functions execution history:")
-        events = self.rt.history(ticket_id)
-        start: datetime = events[0]["timestamp"]
-        entered: dict[str, datetime] = {}
-        for event in events:
-            details = event.get("stateEnteredEventDetails") or event.get("stateExitedEventDetails")
-            if not details:
-                continue
-            name = details["name"]
-            if event["type"].endswith("StateEntered"):
-                entered[name] = event["timestamp"]
-            else:
-                took = (event["timestamp"] - entered.get(name, event["timestamp"])).total_seconds() * 1000
-                at = (entered.get(name, start) - start).total_seconds() * 1000
-                self.say(f"             +{at:8.1f} ms  {name:<20} {took:8.1f} ms")
-        self.say(f"             execution: {events[-1]['type']}")
+        executions = [trace(ticket_id, view["workflow"]["status"], self.rt.history(ticket_id))]
+        for line in trail_lines(view["checkpoints"], executions):
+            self.say(f"           {line}")
 
 
 def _plan_hash(plan: dict[str, Any]) -> str:
@@ -252,11 +236,6 @@ def _answered_by(analysis: dict[str, Any], plan: dict[str, Any]) -> str:
     reasons = {analysis["provenance"]["fallback_reason"], plan["provenance"]["fallback_reason"]} - {""}
     why = f" ({'; '.join(sorted(reasons))})" if reasons else ""
     return f"answered by: analysis {analysis['source']}, plan {plan['source']}; model calls {calls} of at most 2{why}"
-
-
-def _checkpoint_summary(checkpoint: dict[str, Any]) -> str:
-    note = checkpoint.get("note")
-    return f"{checkpoint['state']} ({note})" if note else str(checkpoint["state"])
 
 
 def _ticket_one(story: Story) -> dict[str, Any]:

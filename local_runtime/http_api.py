@@ -66,6 +66,14 @@ class SentMail(Protocol):
     def find(self, message_id: str) -> OutboxEmail | None: ...
 
 
+class LocalPages(Protocol):
+    """More local pages under `/_local/` (the console): which paths they answer, and the answer."""
+
+    def handles(self, path: str) -> bool: ...
+
+    def respond(self, method: str, target: str) -> tuple[int, dict[str, str], bytes]: ...
+
+
 class LocalHttpApi:
     """Binds its socket at once (so the base URL is known before `start`); serves from `start` to `stop`."""
 
@@ -75,13 +83,14 @@ class LocalHttpApi:
         outbox: SentMail,
         host: str,
         port: int,
+        console: LocalPages | None = None,
         *,
         events: EventLog | None = None,
         deliveries: DeliveryLedger | None = None,
         inbox: WebhookInbox | None = None,
     ) -> None:
         views = _LocalViews(events or EventLog(), deliveries or DeliveryLedger([]), inbox)
-        self._server = ThreadingHTTPServer((host, port), _request_handler_class(invoke_api, outbox, views))
+        self._server = ThreadingHTTPServer((host, port), _request_handler_class(invoke_api, outbox, views, console))
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
 
@@ -142,7 +151,7 @@ def _json(status: int, value: Any) -> tuple[int, str, bytes]:
 
 
 def _request_handler_class(
-    invoke_api: ApiInvoker, outbox: SentMail, views: _LocalViews
+    invoke_api: ApiInvoker, outbox: SentMail, views: _LocalViews, console: LocalPages | None = None
 ) -> type[BaseHTTPRequestHandler]:
     class ApiRequestHandler(BaseHTTPRequestHandler):
         server_version = "supportflow-local"
@@ -192,6 +201,8 @@ def _request_handler_class(
             self._send(int(result["statusCode"]), headers, data)
 
         def _local(self, path: str, raw: bytes) -> None:
+            if console is not None and console.handles(path):
+                return self._send(*console.respond(self.command, self.path))
             if self.command == "POST":
                 posted = views.post(path, {k: v for k, v in self.headers.items()}, raw)
                 if posted is not None:

@@ -32,6 +32,7 @@ from ticketing.contract import Env
 
 from . import agentcore_memory, asl_parsing
 from .aws_hooks import BotocoreHooks
+from .console.routes import Console
 from .event_delivery import (
     DeliveryLedger,
     EventLog,
@@ -119,12 +120,14 @@ class LocalRuntime:
         self.interceptors = Interceptors()
         self._functions = InProcessFunctions(self.interceptors)
         self._task_tokens = TaskTokenLedger(self._history_of)
+        console = Console(self._functions.invoke_api, self.outbox, self)  # /_local/console: reads the stack when asked
         self._http = (
             LocalHttpApi(
                 self._functions.invoke_api,
                 self.outbox,
                 host,
                 port,
+                console,
                 events=self.events,
                 deliveries=self.deliveries,
                 inbox=self.webhook_inbox,
@@ -305,6 +308,26 @@ class LocalRuntime:
             poller = QueuePoller(mapping, self._functions.invoke, observe)
             self._pollers.append(poller)
             poller.start()
+
+    def ticket_events(self, ticket_id: str) -> list[dict[str, Any]]:
+        """The ticket's lifecycle events the bus accepted, in publication order (the console lists them)."""
+        return [
+            {
+                "sequence": e.detail.get("sequence"),
+                "detail-type": e.detail_type,
+                "state": e.detail.get("state"),
+                "time": e.time,
+                "event id": e.event_id,
+            }
+            for e in self.events.events(ticket_id)
+        ]
+
+    def webhook_deliveries(self, ticket_id: str) -> list[dict[str, Any]]:
+        """The ticket's webhook deliveries with their status and attempts (the console lists them)."""
+        return [
+            {k: v for k, v in d.view().items() if k not in ("ticket_id", "event_id", "first_attempt_at")}
+            for d in self.deliveries.deliveries(ticket_id)
+        ]
 
     def replace_handler(self, name: str, handler: LambdaHandler) -> None:
         """Run `handler` for the function `name` from now on (benchmarks, held steps in tests)."""

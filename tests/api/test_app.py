@@ -588,3 +588,14 @@ def test_a_ticket_store_that_cannot_answer_now_is_503_store_unavailable(
     monkeypatch.setattr(services.checkpoints, "history", throttled)
     answer = call(services, "GET", f"/tickets/{WAITING.ticket_id}")
     assert answer.error == (503, "store_unavailable") and "nothing was changed" in answer.json()["message"]
+
+
+def test_the_ticket_view_links_its_newest_execution_in_the_step_functions_console(
+    services: FakeServices, waiting: str
+) -> None:
+    view = call(services, "GET", f"/tickets/{WAITING.ticket_id}").json()
+    arn = f"arn:aws:states:us-east-1:123456789012:execution:tickets:{WAITING.ticket_id}"
+    assert view["execution_console_url"] == (
+        f"https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/v2/executions/details/{arn}"
+    )
+    assert view["executions"][-1]["name"] == WAITING.ticket_id

@@ -22,13 +22,14 @@ from local_runtime.http_client import ApiClient
 from local_runtime.runtime import LocalRuntime
 from tests.figures import ARTIFACTS
 
-from .conftest import emails_for, wait_for_state
+from .conftest import emails_for, submit_and_wait_for_link, wait_for_state
 
 pytestmark = pytest.mark.slow
 
 # Debian's chromium, installed by .ci/run; Playwright's own browser download is not used.
 CHROMIUM = Path("/usr/bin/chromium")
-DOCS_SCREENSHOT = Path(__file__).parents[2] / "docs" / "approval-page.png"
+DOCS = Path(__file__).parents[2] / "docs"
+DOCS_SCREENSHOT = DOCS / "approval-page.png"
 
 
 def describe(message: Any) -> str:
@@ -115,3 +116,57 @@ def test_an_approver_edits_and_approves_from_the_email_in_a_real_browser(
     # (nor does API Gateway), and the pages' CSP allows no inline one.
     assert [e for e in console_errors if not e.endswith("/favicon.ico")] == []
     assert (ARTIFACTS / "approval-page.png").stat().st_size > 10_000
+
+
+def keep_screenshot(page: Any, name: str) -> None:
+    """Into tests/artifacts; with SUPPORTFLOW_UPDATE_DOCS=1 also into docs/, which the README shows."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+    if os.environ.get("SUPPORTFLOW_UPDATE_DOCS") == "1":
+        (DOCS / name).write_bytes((ARTIFACTS / name).read_bytes())
+
+
+def test_an_operator_opens_the_console_and_sees_where_a_ticket_stands(
+    api: ApiClient, stack: LocalRuntime, browser: Any
+) -> None:
+    ticket_id, link = submit_and_wait_for_link(api, "My internet keeps dropping <b>every few minutes</b>.")
+    assert api.post_decision(link, "approve", accept="application/json").status == 200
+    wait_for_state(api, ticket_id, {"COMPLETED"})
+    waiting, _ = submit_and_wait_for_link(api, "I cannot log in since this morning; it says my password is wrong.")
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(20_000)
+    console_errors: list[str] = []
+    page.on("console", lambda message: console_errors.append(describe(message)) if message.type == "error" else None)
+    page.on("pageerror", lambda error: console_errors.append(str(error)))
+    page.on(
+        "request",
+        lambda request: (
+            None
+            if request.url.startswith(stack.base_url) or request.url.startswith("data:")
+            else console_errors.append(f"network request to {request.url}")
+        ),
+    )
+
+    page.goto(f"{stack.base_url}/_local/console")
+    row = page.locator(f"tr[data-ticket='{ticket_id}']")
+    assert "COMPLETED" in row.inner_text()
+    assert "approver: approver@example.com" in page.locator(f"tr[data-ticket='{waiting}']").inner_text()
+    keep_screenshot(page, "console-list.png")
+    row.get_by_role("link", name=ticket_id).click()
+
+    page.wait_for_url(f"**/_local/console/tickets/{ticket_id}")
+    graph = page.locator("svg.state-machine")
+    assert graph.is_visible()
+    assert page.locator("svg.state-machine g.state.current").evaluate_all("gs => gs.map(g => g.dataset.state)") == [
+        "Completed"
+    ]
+    lit = page.locator("svg.state-machine g.state.visited").evaluate_all("gs => gs.map(g => g.dataset.state)")
+    assert {"Analyze issue", "Find resolution", "Await approval", "Execute resolution"} <= set(lit)
+    assert page.locator("#checkpoints tbody tr").count() >= 5
+    page.locator("#checkpoints tbody tr").first.locator("summary").click()
+    assert '"ticket_id"' in page.locator("#checkpoints tbody tr").first.locator("pre").inner_text()
+    assert "<b>every few minutes</b>" in page.locator(".description").inner_text()  # shown as text
+    keep_screenshot(page, "console-ticket.png")
+    page.close()
+    assert console_errors == []

@@ -18,6 +18,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from ..domain.errors import ResumeRefused, TaskNoLongerWaiting, TicketIdTaken, TicketNotFound, WorkflowUnavailable
+from ..domain.executions import execution_arn
 from ..domain.models import Decision, Ticket, WorkflowRun
 
 # Step Functions answers these when a task token can no longer be completed: the
@@ -45,8 +46,7 @@ class StepFunctionsWorkflow:
         self._state_machine_arn = state_machine_arn
 
     def execution_arn(self, execution_name: str) -> str:
-        prefix, name = self._state_machine_arn.split(":stateMachine:")
-        return f"{prefix}:execution:{name}:{execution_name}"
+        return execution_arn(self._state_machine_arn, execution_name)
 
     def start(self, ticket: Ticket, *, request_fingerprint: str | None = None) -> None:
         workflow_input: dict[str, Any] = {"ticket": ticket.model_dump(mode="json")}

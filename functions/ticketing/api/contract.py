@@ -302,6 +302,8 @@ class TicketView(BaseModel):
     checkpoints: list[CheckpointSummary]
     workflow: WorkflowSummary
     executions: list[ExecutionSummary] = []
+    # The newest execution in the AWS Step Functions console (graph view, event history), for operators.
+    execution_console_url: str | None = None
 
     @staticmethod
     def of(record: TicketRecord) -> TicketView:

@@ -71,6 +71,7 @@ button.revise{background:var(--warn);color:#fff}
 .notice{border-radius:8px;padding:10px 14px;margin:12px 0;background:#fff8e6;border:1px solid #f0d58c}
 .ok{border-color:var(--ok)} .bad{border-color:var(--bad)} .warn{border-color:var(--warn)}
 .outcome-steps li{margin-bottom:8px}
+fieldset.read-only{border:0;padding:0;margin:0;min-width:0}
 """
 
 _TIME = "%Y-%m-%d %H:%M UTC"
@@ -99,15 +100,21 @@ def _when(moment: datetime) -> str:
     return moment.strftime(_TIME)
 
 
-def approval_page(review: ApprovalReview, action_url: str, order: Sequence[str] | None = None) -> str:
-    """The plan to review, as a form that works without script; `order` lists the proposed steps as shown."""
+def approval_page(
+    review: ApprovalReview, action_url: str, order: Sequence[str] | None = None, *, read_only: bool = False
+) -> str:
+    """The plan to review, as a form that works without script; `order` lists the proposed steps as shown.
+
+    `read_only`: the page as an operator sees it (the local console): no token, no move links, every
+    control disabled, so it shows what the approver sees and can decide nothing.
+    """
     ticket, data = review.ticket, review.checkpoint.data
     analysis, plan, approval = data.analysis, data.plan, data.approval
     assert analysis is not None and plan is not None and approval is not None
     by_id = {s.action_id: s for s in plan.steps}
     shown = [by_id[a] for a in (order or plan.action_ids)]
     ids = [s.action_id for s in shown]
-    kept = "".join(_proposed_step(step, i, ids, review.token) for i, step in enumerate(shown))
+    kept = "".join(_proposed_step(step, i, ids, review.token, movable=not read_only) for i, step in enumerate(shown))
     added = "".join(_addable_step(step) for step in review.addable)
     add_section = (
         "<h2>Add a step</h2><p class='muted'>Allowed catalog actions for this ticket that the plan does not "
@@ -116,11 +123,19 @@ def approval_page(review: ApprovalReview, action_url: str, order: Sequence[str] 
         if added
         else ""
     )
-    token = f"<input type='hidden' name='token' value='{_attr(review.token)}'>"
+    token = "" if read_only else f"<input type='hidden' name='token' value='{_attr(review.token)}'>"
     action = _attr(action_url)
+    # A disabled fieldset disables every control inside it: the read-only page cannot post anything.
+    lock, unlock = ("<fieldset disabled class='read-only'>", "</fieldset>") if read_only else ("", "")
+    banner = (
+        "<p class='notice' id='read-only'>Read-only view for operators: each approver sees this page through "
+        "the link in their own email. Nothing on this page can decide.</p>"
+        if read_only
+        else ""
+    )
     return page(
         f"Review ticket {ticket.ticket_id}",
-        "<h1>Review the proposed resolution</h1>"
+        f"{banner}<h1>Review the proposed resolution</h1>"
         f"<p class='muted'>Ticket <strong>{escape(ticket.ticket_id)}</strong> from customer "
         f"{escape(ticket.customer_id)}, submitted {_when(ticket.submitted_at)}</p>"
         "<dl class='facts' id='facts'>"
@@ -135,7 +150,7 @@ def approval_page(review: ApprovalReview, action_url: str, order: Sequence[str] 
         f"<span class='badge'>severity: {escape(analysis.severity.value)}</span></p>"
         f"<p class='muted'>{escape(analysis.explanation)}</p>"
         f"{_earlier_rounds(data.rounds)}"
-        f"<form method='post' action='{action}' id='review'>{token}"
+        f"<form method='post' action='{action}' id='review'>{token}{lock}"
         # Says "these are the steps" even when every box is unticked (then the edit is refused as empty),
         # because a form that sends no `steps` at all means "the plan as proposed".
         "<input type='hidden' name='steps' value=''>"
@@ -154,8 +169,8 @@ def approval_page(review: ApprovalReview, action_url: str, order: Sequence[str] 
         f"<textarea id='comment' name='comment' maxlength='{MAX_COMMENT_CHARS}'></textarea>"
         "<button class='approve' type='submit' name='decision' value='approve'>Approve</button></section>"
         f"{_revise_section(review)}"
-        "</form>"
-        f"<form method='post' action='{action}' id='reject-form'>{token}"
+        f"{unlock}</form>"
+        f"<form method='post' action='{action}' id='reject-form'>{token}{lock}"
         "<section class='decision reject' id='reject'><h3>Reject</h3>"
         "<p>Nothing runs, and the ticket closes as rejected. Your edits above are ignored.</p>"
         "<label class='field' for='reason'>Reason (required)</label>"
@@ -163,14 +178,16 @@ def approval_page(review: ApprovalReview, action_url: str, order: Sequence[str] 
         "<label class='check'><input type='checkbox' name='notify_customer' value='true' id='notify_customer'>"
         "<span>Send this reason to the customer. Unticked, their email says only: "
         f"&ldquo;{escape(NEUTRAL_REJECTION)}&rdquo;</span></label>"
-        "<button class='reject' type='submit' name='decision' value='reject'>Reject</button></section></form>"
+        "<button class='reject' type='submit' name='decision' value='reject'>Reject</button></section>"
+        f"{unlock}</form>"
         f"<p class='muted small'>Plan hash <code>{escape((data.plan_hash or '')[:16])}</code>. The first decision "
         f"sent through this link is final; the link stops working at {_when(approval.link_expires_at)}.</p>",
     )
 
 
-def _proposed_step(step: ResolutionStep, index: int, ids: list[str], token: str) -> str:
-    moves = "".join(_move_link(ids, index, by, token) for by in (-1, 1) if 0 <= index + by < len(ids))
+def _proposed_step(step: ResolutionStep, index: int, ids: list[str], token: str, *, movable: bool = True) -> str:
+    steps = (-1, 1) if movable else ()
+    moves = "".join(_move_link(ids, index, by, token) for by in steps if 0 <= index + by < len(ids))
     return (
         f"<li class='step' id='step-{_attr(step.action_id)}'><div class='step-head'>"
         f"<input type='checkbox' name='steps' value='{_attr(step.action_id)}' "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
+from ..domain.executions import newest_execution_console_url
 from ..logic import resume, tickets
 from ..observability import count
 from . import http
@@ -82,7 +83,11 @@ def submit_ticket() -> Response[str]:
     },
 )
 def get_ticket(ticket_id: TicketId) -> Response[str]:
-    return http.json_response(200, TicketView.of(tickets.ticket_record(http.current_services(), ticket_id)))
+    services = http.current_services()
+    record = tickets.ticket_record(services, ticket_id)
+    settings = services.settings
+    console = newest_execution_console_url(settings.aws_region, settings.state_machine_arn, record.runs[-1].name)
+    return http.json_response(200, TicketView.of(record).model_copy(update={"execution_console_url": console}))
 
 
 @router.post(
