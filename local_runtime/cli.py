@@ -31,7 +31,21 @@ def policy_context(path: str | None) -> dict[str, Any]:
     return {"approval_policy": absolute}
 
 
-def _serve(host: str, port: int, policy: str | None) -> int:
+def webhook_url_problem(url: str | None) -> str | None:
+    """Why `--webhook-url` cannot be used, or None when it can (http or https, a host, no spaces)."""
+    if url is None:
+        return None
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
+        return f"--webhook-url {url!r} is not an http:// or https:// URL"
+    return None
+
+
+def _serve(
+    host: str, port: int, policy: str | None, webhook_url: str | None = None, webhook_secret: str | None = None
+) -> int:
     from infra.config import DEFAULTS
     from ticketing.domain.policy import InvalidPolicy
 
@@ -43,7 +57,13 @@ def _serve(host: str, port: int, policy: str | None) -> int:
         print(f"supportflow: {bad}", file=sys.stderr)
         return 2
     try:
-        runtime = LocalRuntime(host=host, port=port, context=context)
+        problem = webhook_url_problem(webhook_url)
+        if problem is not None:
+            print(f"supportflow: {problem}", file=sys.stderr)
+            return 2
+        runtime = LocalRuntime(
+            host=host, port=port, context=context, webhook_url=webhook_url, webhook_secret=webhook_secret
+        )
     except OSError as error:
         print(f"supportflow: cannot listen on {host}:{port} ({error.strerror}); try --port {port + 1}", file=sys.stderr)
         return 2
@@ -59,6 +79,11 @@ def _serve(host: str, port: int, policy: str | None) -> int:
         print(f"  GET  {base}/openapi.json            the API's OpenAPI description")
         print(f"  GET  {base}/_local/mail             the outbox, readable, links clickable")
         print(f"  GET  {base}/_local/outbox           the outbox as JSON")
+        print(f"  GET  {base}/_local/events           lifecycle events published (?ticket_id=…)")
+        print(f"  GET  {base}/_local/webhook-deliveries  webhook deliveries, readable (JSON: /_local/webhooks)")
+        print(f"  webhooks go to {runtime.webhook_url}")
+        if webhook_secret is None:
+            print(f"  webhook signing secret (generated; --webhook-secret to choose): {runtime.webhook_secret}")
         print(f"  GET  {base}/_local/console          the operator's console (tickets, state machine, trail)")
         print("Press Ctrl-C to stop.", flush=True)
         stop = threading.Event()
@@ -90,11 +115,28 @@ def main(argv: list[str] | None = None) -> int:
         metavar="PATH",
         help="the approval policy file (YAML; default policies/default.yaml); see README, Approval policies",
     )
+    serve.add_argument(
+        "--webhook-url",
+        metavar="URL",
+        help="POST every lifecycle event here, signed (default: the built-in inbox at /_local/webhook-inbox)",
+    )
+    serve.add_argument(
+        "--webhook-secret",
+        metavar="SECRET",
+        help="the key that signs webhook deliveries (default: a new one, printed at start)",
+    )
     commands.add_parser("openapi", help="print the API's OpenAPI document (docs/openapi.json is its copy)")
+    commands.add_parser("event-docs", help="write the lifecycle events' JSON Schemas and examples to docs/events/")
     _add_console_commands(commands)
     args = parser.parse_args(argv)
     if args.command in ("tickets", "show"):
         return _console_command(args)
+    if args.command == "event-docs":
+        from .event_docs import write
+
+        for path in write():
+            print(path.relative_to(ROOT))
+        return 0
     if args.command == "openapi":
         print(openapi_text(), end="")
         return 0
@@ -102,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         from .demo import run_demo
 
         return run_demo(lambda line="": print(line, flush=True))
-    return _serve(args.host, args.port, args.policy)
+    return _serve(args.host, args.port, args.policy, args.webhook_url, args.webhook_secret)
 
 
 def _add_console_commands(commands: Any) -> None:

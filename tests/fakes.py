@@ -18,11 +18,13 @@ from ticketing.domain.checkpoint import Checkpoint, in_order
 from ticketing.domain.conversation import Role, Turn
 from ticketing.domain.errors import (
     EmailRejected,
+    EventsNotPublished,
     ResumeRefused,
     TaskNoLongerWaiting,
     TicketIdTaken,
     TicketNotFound,
 )
+from ticketing.domain.events import LifecycleEvent
 from ticketing.domain.models import Decision, Ticket, Vote, WorkflowRun, utc_now
 from ticketing.domain.notifications import Email
 from ticketing.ports import ResolutionExecutor
@@ -51,6 +53,20 @@ class FakeCheckpointLog:
 
     def announce(self, checkpoint: Checkpoint) -> None:
         self.announced.append(checkpoint)
+
+
+class FakeEventPublisher:
+    """Events in publication order; `refuse` makes the next publishes fail as the bus and its queue would."""
+
+    def __init__(self) -> None:
+        self.published: list[LifecycleEvent] = []
+        self.refuse = 0
+
+    def publish(self, events: list[LifecycleEvent]) -> None:
+        if self.refuse:
+            self.refuse -= 1
+            raise EventsNotPublished("the bus and the retry queue both refused")
+        self.published.extend(events)
 
 
 class FakeVoteLog:
