@@ -33,6 +33,8 @@ DEFAULTS: dict[str, Any] = {
     "api_burst_limit": 40,
     # The approval policy file (YAML), relative to the repository; validated at synthesis.
     "approval_policy": "policies/default.yaml",
+    # Lambda SnapStart: "where-it-pays" (the API function, where a person waits on a cold start), "all" or "none".
+    "snap_start": "where-it-pays",
 }
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,6 +56,7 @@ class StackConfig:
     api_rate_limit: int
     api_burst_limit: int
     approval_policy: str
+    snap_start: str
 
     @classmethod
     def from_context(cls, node: Node) -> StackConfig:
@@ -68,6 +71,8 @@ class StackConfig:
             if getattr(config, key) < 1:
                 raise ValueError(f"{key} must be a positive number")
         # A negative lifetime would stop every function at start (their settings refuse it).
+        if config.snap_start not in ("where-it-pays", "all", "none"):
+            raise ValueError("snap_start must be where-it-pays, all or none")
         if config.approval_link_ttl_seconds < 0:
             raise ValueError("approval_link_ttl_seconds must be 0 (the approval timeout) or a positive number")
         return config

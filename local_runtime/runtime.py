@@ -41,6 +41,7 @@ from .template import (
     ACCOUNT,
     REGION,
     Resolver,
+    function_aliases,
     functions,
     only_resource,
     state_machine_definition,
@@ -205,6 +206,7 @@ class LocalRuntime:
         for function in functions(template):
             refs[function.logical_id] = function.logical_id
             attributes[(function.logical_id, "Arn")] = function.arn
+        refs.update(function_aliases(template))  # callers of a SnapStart function invoke its alias
 
         sm_logical, definition = state_machine_definition(template, Resolver(refs, attributes))
         self.sfn = boto3.client("stepfunctions", region_name=REGION)
