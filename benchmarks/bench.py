@@ -1,29 +1,35 @@
 """`make bench`: what supportflow costs, as ratios against baselines measured in the same run.
 
-1. The full approve path through the local stack (HTTP submit, the real handlers,
+1. The seed's story once on the local stack with a scripted model (benchmarks/story.py):
+   the model input per request (benchmarks/model_input.py) and the cost per ticket
+   (benchmarks/cost.py, prices in benchmarks/prices.json) beside the seed's.
+2. The full approve path through the local stack (HTTP submit, the real handlers,
    checkpoints, email, approval link GET + POST, execution) against moto's
    interpreter running the same state machine with no-op handlers, driven
    directly through boto3. Latency per ticket (sequential) and throughput
    (concurrent workers).
-2. The cold import of each handler module in a fresh process with an empty
-   bytecode cache (as Lambda starts without .pyc) against `import boto3` alone.
+3. The cold import of each handler module in a fresh process with an empty
+   bytecode cache (as Lambda starts without .pyc) against `import boto3` alone
+   (CPU time: on a shared machine, waiting for a core is noise).
+4. The two code assets as the CDK bundles them, zipped (pip, so it needs the
+   package index; `--skip-bundles` leaves them out).
 
-Figures vary with the machine; the ratios are what to compare across changes.
+Figures vary with the machine; the ratios are what to compare across changes. Every
+run appends its figures and the commit to benchmarks/history.jsonl.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,15 +40,18 @@ from local_runtime.runtime import LocalRuntime
 from ticketing.contract import Env
 from ticketing.domain.policy import ApprovalPolicy
 
+from . import cost, model_input
+from .agentcore_sdk import FUNCTIONS, asset_bytes, cold_import_ms, handler_modules, requirement_lines
+from .story import run_story
+
 ROOT = Path(__file__).resolve().parent.parent
-HANDLER_MODULES = [
-    "ticketing.handlers.analyze",
-    "ticketing.handlers.find_resolution",
-    "ticketing.handlers.request_approval",
-    "ticketing.handlers.execute",
-    "ticketing.handlers.close_ticket",
-    "ticketing.handlers.api",
-]
+HISTORY = Path(__file__).resolve().parent / "history.jsonl"
+# Handlers that run a model: they pay for Strands only when a model is configured, and the target skips them.
+MODEL_HANDLERS = {"analyze", "find_resolution", "revise_plan", "api"}
+MB = 1024 * 1024
+# The issue's targets for the zipped code assets.
+BUNDLE_TARGET_MB = {"lean": 5.0, "model": 12.0}
+ASSETS = {"lean": "requirements.txt", "model": "requirements-agent.txt"}
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -96,6 +105,8 @@ class NoOpHandlers:
         outputs: dict[str, dict[str, Any]] = {
             "ticketing.handlers.analyze": {"category": "network"},
             "ticketing.handlers.find_resolution": plan,
+            # Await approval next: one wait of an hour, nothing due, no policy decision.
+            "ticketing.handlers.approval_timer": {"seconds": 3600, "auto": False, "expired": False},
             "ticketing.handlers.execute": {"step_results": []},
             "ticketing.handlers.close_ticket": {"state": "CLOSED"},
         }
@@ -126,7 +137,14 @@ def baseline_ticket(runtime: LocalRuntime, noop: NoOpHandlers, n: int) -> float:
     )
     token = _wait(lambda: noop.tokens.get(ticket_id))
     runtime.sfn.send_task_success(taskToken=token, output=json.dumps({"outcome": "approved"}))
-    _wait(lambda: runtime.sfn.describe_execution(executionArn=runtime.execution_arn(ticket_id))["status"] != "RUNNING")
+    described = _wait(
+        lambda: (
+            (d := runtime.sfn.describe_execution(executionArn=runtime.execution_arn(ticket_id)))["status"] != "RUNNING"
+            and d
+        )
+    )
+    if described["status"] != "SUCCEEDED":
+        raise RuntimeError(f"the no-op baseline ended {described['status']}: the no-op outputs no longer fit")
     return time.perf_counter() - started
 
 
@@ -158,21 +176,109 @@ STACK_ENVIRONMENT = {
 }
 
 
-def cold_import_seconds(statement: str, repeats: int) -> float:
-    """Median time of `statement` in a fresh interpreter with an empty bytecode cache."""
-    code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
-    samples = []
-    for _ in range(repeats):
-        with tempfile.TemporaryDirectory() as cache:
-            env = {
-                **os.environ,
-                **STACK_ENVIRONMENT,
-                "PYTHONPYCACHEPREFIX": cache,
-                "PYTHONPATH": str(ROOT / "functions"),
-            }
-            out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-            samples.append(float(out.stdout.strip()))
-    return statistics.median(samples)
+@dataclass(frozen=True)
+class Figure:
+    """One measured figure against its baseline, and the issue's target for the ratio (value / baseline)."""
+
+    name: str
+    value: float
+    baseline: float
+    baseline_is: str
+    target: float | None = None  # the ratio to meet
+    higher_is_better: bool = False
+
+    @property
+    def ratio(self) -> float:
+        return self.value / self.baseline
+
+    @property
+    def met(self) -> str:
+        if self.target is None:
+            return ""
+        ok = self.ratio >= self.target if self.higher_is_better else self.ratio <= self.target
+        return "yes" if ok else "NO"
+
+    def row(self) -> str:
+        target = "" if self.target is None else ("≥ " if self.higher_is_better else "≤ ") + f"{self.target:.3g}"
+        return (
+            f"{self.name:<42} {self.value:>11.1f} {self.baseline:>10.1f} {self.ratio:>6.2f} {target:>7} "
+            f"{self.met:>4}  {self.baseline_is}"
+        )
+
+
+def timed_figures(tickets: int, workers: int) -> list[Figure]:
+    with LocalRuntime() as runtime:
+        api = ApiClient(runtime.base_url)
+        ours = measure(lambda n: supportflow_ticket(runtime, api, n), tickets, workers)
+    with LocalRuntime(serve_http=False) as runtime:
+        noop = NoOpHandlers()
+        noop.install(runtime)
+        base = measure(lambda n: baseline_ticket(runtime, noop, n), tickets, workers)
+    moto = "moto, no-op handlers"
+    return [
+        Figure("approve path latency p50 (ms)", ours["p50_ms"], base["p50_ms"], moto, 1.3),
+        Figure("approve path latency p95 (ms)", ours["p95_ms"], base["p95_ms"], moto),
+        Figure(f"throughput, {workers} clients (tickets/s)", ours["throughput"], base["throughput"], moto, 0.85, True),
+    ]
+
+
+def import_figures(repeats: int) -> list[Figure]:
+    import os
+
+    os.environ.update(STACK_ENVIRONMENT)  # the children inherit it: handlers validate their settings at import
+    modules = handler_modules()
+    ms = cold_import_ms(["import boto3", *(f"import {m}" for m in modules)], repeats)
+    figures = []
+    for module in modules:
+        short = module.rsplit(".", 1)[-1]
+        target = None if short in MODEL_HANDLERS else 1.2
+        figures.append(
+            Figure(f"cold import {short} (CPU ms)", ms[f"import {module}"], ms["import boto3"], "import boto3", target)
+        )
+    return figures
+
+
+def bundle_figures() -> list[Figure]:
+    import tempfile
+
+    figures = []
+    with tempfile.TemporaryDirectory() as temp:
+        for name, file in ASSETS.items():
+            size = asset_bytes(requirement_lines(FUNCTIONS / file), Path(temp), name) / MB
+            target = BUNDLE_TARGET_MB[name]
+            figures.append(Figure(f"zipped bundle, {name} functions (MB)", size, target, "the issue's target", 1.0))
+    return figures
+
+
+def model_input_figures(sizes: list[model_input.RequestSize]) -> list[Figure]:
+    total = sum(s.characters for s in sizes)
+    seed = "the seed's figure"
+    return [
+        Figure("model input, seed's story (characters)", total, model_input.SEED_CHARACTERS, seed, 0.5),
+        Figure("model requests, seed's story", len(sizes), 7, seed, model_input.TARGET_REQUESTS / 7),
+    ]
+
+
+def commit() -> str:
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False).stdout.strip()
+
+    head = git("rev-parse", "--short=12", "HEAD") or "unknown"
+    return head + ("+dirty" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
+def append_history(figures: list[Figure], cost_usd: float, args: argparse.Namespace) -> None:
+    entry = {
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": commit(),
+        "python": sys.version.split()[0],
+        "tickets": args.tickets,
+        "workers": args.workers,
+        "figures": {f.name: {"value": round(f.value, 2), "ratio": round(f.ratio, 3)} for f in figures},
+        "cost_per_ticket_usd": round(cost_usd, 6),
+    }
+    with HISTORY.open("a") as history:
+        history.write(json.dumps(entry, ensure_ascii=False) + "\n")
 
 
 def main() -> int:
@@ -180,32 +286,32 @@ def main() -> int:
     parser.add_argument("--tickets", type=int, default=30, help="tickets per phase (default 30)")
     parser.add_argument("--workers", type=int, default=4, help="concurrent clients for throughput (default 4)")
     parser.add_argument("--repeats", type=int, default=5, help="fresh processes per import measurement")
+    parser.add_argument("--skip-bundles", action="store_true", help="do not build and zip the code assets")
+    parser.add_argument("--no-history", action="store_true", help=f"do not append to {HISTORY.name}")
     args = parser.parse_args()
 
-    with LocalRuntime() as runtime:
-        api = ApiClient(runtime.base_url)
-        ours = measure(lambda n: supportflow_ticket(runtime, api, n), args.tickets, args.workers)
-    with LocalRuntime(serve_http=False) as runtime:
-        noop = NoOpHandlers()
-        noop.install(runtime)
-        base = measure(lambda n: baseline_ticket(runtime, noop, n), args.tickets, args.workers)
+    record = run_story()
+    sizes = [model_input.request_size(step, request) for step, request in record.requests]
+    prices = cost.load_prices()
+    ours = cost.ticket_cost(record, prices)
+    print("\n" + "\n".join(model_input.table(sizes)))
+    print("\n" + "\n".join(cost.usage_table(record)))
+    print("\n" + "\n".join(cost.cost_table(ours, cost.seed_cost(ours, prices), prices)), flush=True)
 
-    boto3_import = cold_import_seconds("import boto3", args.repeats)
-    imports = {m: cold_import_seconds(f"import {m}", args.repeats) for m in HANDLER_MODULES}
+    figures = model_input_figures(sizes)
+    figures += timed_figures(args.tickets, args.workers)
+    figures += import_figures(args.repeats)
+    if not args.skip_bundles:
+        figures += bundle_figures()
 
-    rows = [
-        ("approve path latency p50 (ms)", ours["p50_ms"], base["p50_ms"], "no-op handlers"),
-        ("approve path latency p95 (ms)", ours["p95_ms"], base["p95_ms"], "no-op handlers"),
-        (f"throughput, {args.workers} clients (tickets/s)", ours["throughput"], base["throughput"], "no-op handlers"),
-    ]
-    rows += [
-        (f"cold import {m.rsplit('.', 1)[-1]} (ms)", t * 1000, boto3_import * 1000, "import boto3")
-        for m, t in imports.items()
-    ]
-    print(f"\nsupportflow benchmark: {args.tickets} tickets per phase, python {sys.version.split()[0]}")
-    print(f"{'measure':<40} {'supportflow':>12} {'baseline':>10} {'ratio':>7}  baseline is")
-    for name, value, baseline, what in rows:
-        print(f"{name:<40} {value:>12.1f} {baseline:>10.1f} {value / baseline:>7.2f}  {what}")
+    print(f"\nsupportflow benchmark: {args.tickets} tickets per phase, python {sys.version.split()[0]}, {commit()}")
+    print(f"{'measure':<42} {'supportflow':>11} {'baseline':>10} {'ratio':>6} {'target':>7} {'met':>4}  baseline is")
+    for figure in figures:
+        print(figure.row())
+    print(f"{'cost per ticket (USD)':<42} {ours.usd:>11.5f}")
+    if not args.no_history:
+        append_history(figures, ours.usd, args)
+        print(f"appended to {HISTORY.relative_to(ROOT)}")
     return 0
 
 

@@ -40,6 +40,8 @@ DEFAULTS: dict[str, Any] = {
     "webhook_max_attempts": 8,
     # true puts the customer's subject and description in every event (off: events carry facts, not their words).
     "events_include_customer_text": False,
+    # Lambda SnapStart: "where-it-pays" (the API function, where a person waits on a cold start), "all" or "none".
+    "snap_start": "where-it-pays",
 }
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -65,6 +67,7 @@ class StackConfig:
     webhook_retry_base_seconds: int
     webhook_max_attempts: int
     events_include_customer_text: bool
+    snap_start: str
 
     @classmethod
     def from_context(cls, node: Node) -> StackConfig:
@@ -84,6 +87,8 @@ class StackConfig:
                 raise ValueError(f"webhook_urls: {url!r} is not an https:// URL")
         if not 0 <= config.webhook_retry_base_seconds <= 900 or not 1 <= config.webhook_max_attempts <= 1000:
             raise ValueError("webhook_retry_base_seconds must be 0-900 and webhook_max_attempts 1-1000")
+        if config.snap_start not in ("where-it-pays", "all", "none"):
+            raise ValueError("snap_start must be where-it-pays, all or none")
         if config.approval_link_ttl_seconds < 0:
             raise ValueError("approval_link_ttl_seconds must be 0 (the approval timeout) or a positive number")
         return config

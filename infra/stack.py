@@ -80,6 +80,7 @@ class SupportflowStack(Stack):
                 Env.APPROVAL_POLICY: config.policy().model_dump_json(exclude_defaults=True),
             },
             {Env.MODEL_ID: config.model_id},
+            snap_start=config.snap_start,
         )
         workflow = TicketStateMachine(
             self,
@@ -127,7 +128,7 @@ class SupportflowStack(Stack):
         # DescribeExecution only: the history (GetExecutionHistory) would reveal task tokens.
         state_machine.grant_execution(functions.api, "states:DescribeExecution")
         state_machine.grant(functions.api, "states:SendTaskSuccess")
-        api.route_to(functions.api)
+        api.route_to(functions.target(functions.api))
 
         functions.approval_monitor.add_environment(Env.STATE_MACHINE_ARN, state_machine.state_machine_arn)
         state_machine.grant(functions.approval_monitor, "states:ListExecutions")
@@ -146,6 +147,7 @@ class SupportflowStack(Stack):
             publishers=functions.steps(),
             republisher=functions.republish_events,
             sender=functions.webhook_sender,
+            invoked=functions.target,
             webhook_urls=config.webhook_urls,
             webhook_retry_base_seconds=config.webhook_retry_base_seconds,
             webhook_max_attempts=config.webhook_max_attempts,

@@ -243,7 +243,7 @@ def create_event_resources(template: dict[str, Any], resolver: Resolver) -> Even
             dead_letter_url = resolver.refs[arn_to_logical[redrive["deadLetterTargetArn"]]]
         created.mappings.append(
             SourceMapping(
-                function=properties["FunctionName"]["Ref"],
+                function=_mapped_function(template, properties["FunctionName"]),
                 queue_url=resolver.refs[queue_logical],
                 queue_arn=queue_arn,
                 max_receive_count=int(redrive["maxReceiveCount"]) if redrive else None,
@@ -251,6 +251,30 @@ def create_event_resources(template: dict[str, Any], resolver: Resolver) -> Even
             )
         )
     return created
+
+
+def _mapped_function(template: dict[str, Any], name: Any) -> str:
+    """The logical id of the function an event source mapping invokes: named by `Ref`, or through its alias."""
+    referenced = _first_ref(name)
+    resource = template["Resources"].get(referenced, {})
+    if resource.get("Type") == "AWS::Lambda::Alias":
+        referenced = _first_ref(resource["Properties"]["FunctionName"])
+    if template["Resources"].get(referenced, {}).get("Type") != "AWS::Lambda::Function":
+        raise ValueError(f"an event source mapping invokes {name!r}, which is no function of the stack")
+    return referenced
+
+
+def _first_ref(value: Any) -> str:
+    if isinstance(value, dict):
+        if set(value) == {"Ref"}:
+            return str(value["Ref"])
+        value = list(value.values())
+    if isinstance(value, list):
+        for item in value:
+            found = _first_ref(item)
+            if found:
+                return found
+    return ""
 
 
 FunctionInvoker = Callable[[str, dict[str, Any]], Invocation]

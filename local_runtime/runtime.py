@@ -52,6 +52,7 @@ from .template import (
     ACCOUNT,
     REGION,
     Resolver,
+    function_aliases,
     functions,
     only_resource,
     resources_of_type,
@@ -266,6 +267,7 @@ class LocalRuntime:
         for function in functions(template):
             refs[function.logical_id] = function.logical_id
             attributes[(function.logical_id, "Arn")] = function.arn
+        refs.update(function_aliases(template))  # callers of a SnapStart function invoke its alias
         event_resources = create_event_resources(template, Resolver(refs, attributes))
 
         sm_logical, definition = state_machine_definition(template, Resolver(refs, attributes))

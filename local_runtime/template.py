@@ -118,6 +118,21 @@ def functions(template: dict[str, Any]) -> list[TemplateFunction]:
     ]
 
 
+def function_aliases(template: dict[str, Any]) -> dict[str, str]:
+    """Each `AWS::Lambda::Alias` (SnapStart's published versions): its logical id -> its ARN, as `Ref` gives it.
+
+    Locally every alias runs its function's one in-process handler (there is one version: the code on disk).
+    """
+    found = {}
+    for logical_id, resource in resources_of_type(template, "AWS::Lambda::Alias").items():
+        target = resource["Properties"]["FunctionName"]
+        if not (isinstance(target, dict) and set(target) == {"Ref"}):
+            raise UnresolvableIntrinsic(f"alias {logical_id} names its function other than by Ref: {target}")
+        function = TemplateFunction(target["Ref"], "", {})
+        found[logical_id] = f"{function.arn}:{resource['Properties']['Name']}"
+    return found
+
+
 def state_machine_definition(template: dict[str, Any], resolver: Resolver) -> tuple[str, dict[str, Any]]:
     logical_id, resource = only_resource(template, "AWS::StepFunctions::StateMachine")
     definition = resolver.resolve(resource["Properties"]["DefinitionString"])

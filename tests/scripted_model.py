@@ -49,6 +49,7 @@ class Request:
     system_prompt: str | None
     tool_names: list[str]
     tool_choice: Any
+    tool_specs: list[dict[str, Any]] = field(default_factory=list)  # what the request carries to describe the tools
 
 
 @dataclass
@@ -80,7 +81,13 @@ class ScriptedModel(Model):
         **kwargs: Any,
     ) -> AsyncIterable[dict[str, Any]]:
         self.requests.append(
-            Request(copy.deepcopy(messages), system_prompt, [t["name"] for t in tool_specs or []], tool_choice)
+            Request(
+                copy.deepcopy(messages),
+                system_prompt,
+                [t["name"] for t in tool_specs or []],
+                tool_choice,
+                copy.deepcopy(list(tool_specs or [])),
+            )
         )
         if not self.script:
             raise AssertionError(f"the script has no turn left for request {len(self.requests)}")

@@ -20,6 +20,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import MetricUnit
 
+from . import snapstart
 from .domain.models import TICKET_ID_PATTERN
 
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "supportflow")
@@ -33,6 +34,9 @@ metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 # logger, which gets the Powertools handler, so they are JSON and carry the ticket id too.
 logging.getLogger("ticketing")
 copy_config_to_registered_loggers(source_logger=logger, include={"ticketing"})
+
+# Every handler loads this module at init, so every function registers its SnapStart hooks.
+snapstart.register_hooks()
 
 R = TypeVar("R")
 LambdaHandler = Callable[[dict[str, Any], Any], R]

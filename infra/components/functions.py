@@ -3,11 +3,20 @@
 Each function has its own role (no AWS managed policy: it may write only to its own
 log group) and active X-Ray tracing. Functions that run a model get the agent code
 asset; the others get the base asset without the agent SDK.
+
+SnapStart (`snap_start` in the stack's context): a function with it on publishes a
+version per code or configuration change, Lambda snapshots its initialised memory, and
+the state machine and API Gateway invoke the `live` alias of that version, never
+$LATEST. It pays where a person waits on a cold start, so by default ("where-it-pays")
+only the API function has it: a snapshot is billed for as long as it is cached, while
+the workflow's steps run in the background and the approval monitor runs on a schedule.
+"all" turns it on for every function, "none" for none. The hooks that keep per-environment
+state out of the snapshot are in `ticketing/snapstart.py`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aws_cdk import Duration
 from aws_cdk import aws_iam as iam
@@ -27,6 +36,8 @@ class LambdaSpec:
     description: str
     runs_model: bool = False
     timeout_seconds: int = 60
+    # Somebody waits on this function's cold start (see the module docstring).
+    snap_start_pays: bool = False
 
 
 SPECS = {
@@ -53,7 +64,9 @@ SPECS = {
         "ticketing.handlers.close_ticket.handler", "Close a ticket as rejected, expired or failed"
     ),
     # API Gateway gives up after 29 s, so the function must too.
-    "Api": LambdaSpec("ticketing.handlers.api.handler", "HTTP API: tickets, conversations, approvals", True, 29),
+    "Api": LambdaSpec(
+        "ticketing.handlers.api.handler", "HTTP API: tickets, conversations, approvals", True, 29, snap_start_pays=True
+    ),
     "ApprovalMonitor": LambdaSpec(
         "ticketing.handlers.approval_monitor.handler", "Publishes the age of the oldest open ticket", False, 30
     ),
@@ -79,6 +92,12 @@ class TicketFunctions:
     approval_monitor: lambda_.Function
     webhook_sender: lambda_.Function
     republish_events: lambda_.Function
+    # By function construct id: the alias callers invoke, for the functions with SnapStart on.
+    aliases: dict[str, lambda_.Alias] = field(default_factory=dict)
+
+    def target(self, function: lambda_.Function) -> lambda_.IFunction:
+        """What a caller (the state machine, API Gateway) invokes: the function's live alias, else the function."""
+        return self.aliases.get(function.node.id, function)
 
     def all(self) -> list[lambda_.Function]:
         return [
@@ -112,8 +131,21 @@ class TicketFunctions:
         return [fn for fn in self.all() if fn.node.id.removesuffix("Function") in names]
 
 
+SNAP_START_CHOICES = ("where-it-pays", "all", "none")
+LIVE_ALIAS = "live"
+
+
+def snap_start_for(spec: LambdaSpec, choice: str) -> bool:
+    if choice not in SNAP_START_CHOICES:
+        raise ValueError(f"snap_start must be one of {', '.join(SNAP_START_CHOICES)}, not {choice!r}")
+    return choice == "all" or (choice == "where-it-pays" and spec.snap_start_pays)
+
+
 def build_functions(
-    scope: Construct, environment: dict[str, str], model_environment: dict[str, str]
+    scope: Construct,
+    environment: dict[str, str],
+    model_environment: dict[str, str],
+    snap_start: str = "where-it-pays",
 ) -> TicketFunctions:
     """`environment` goes to every function, `model_environment` only to those that run a model."""
     base_code = function_code(BASE_REQUIREMENTS)
@@ -151,9 +183,10 @@ def build_functions(
             log_group=log_group,
             role=role,
             tracing=lambda_.Tracing.ACTIVE,
+            snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if snap_start_for(spec, snap_start) else None,
         )
 
-    return TicketFunctions(
+    functions = TicketFunctions(
         analyze=function("Analyze"),
         find_resolution=function("FindResolution"),
         revise_plan=function("RevisePlan"),
@@ -166,3 +199,11 @@ def build_functions(
         webhook_sender=function("WebhookSender"),
         republish_events=function("RepublishEvents"),
     )
+    for fn in functions.all():
+        if snap_start_for(SPECS[fn.node.id.removesuffix("Function")], snap_start):
+            # current_version: a new version whenever the code or configuration changes (hashed at synthesis,
+            # so environment variables the stack adds later are part of it).
+            functions.aliases[fn.node.id] = lambda_.Alias(
+                scope, f"{fn.node.id}LiveAlias", alias_name=LIVE_ALIAS, version=fn.current_version
+            )
+    return functions

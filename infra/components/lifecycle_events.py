@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -45,6 +45,8 @@ def _queue(scope: Construct, name: str, **kwargs: object) -> sqs.Queue:
 
 
 class LifecycleEvents(Construct):
+    """`invoked(fn)`: what Lambda's event source mappings invoke (the function's SnapStart alias, if it has one)."""
+
     def __init__(
         self,
         scope: Construct,
@@ -53,6 +55,7 @@ class LifecycleEvents(Construct):
         publishers: Sequence[lambda_.Function],
         republisher: lambda_.Function,
         sender: lambda_.Function,
+        invoked: Callable[[lambda_.Function], lambda_.IFunction],
         webhook_urls: Sequence[str],
         webhook_retry_base_seconds: int,
         webhook_max_attempts: int,
@@ -77,7 +80,7 @@ class LifecycleEvents(Construct):
             publisher.add_environment(Env.EVENTS_INCLUDE_CUSTOMER_TEXT, str(include_customer_text).lower())
         self.bus.grant_put_events_to(republisher)
         republisher.add_environment(Env.EVENT_BUS_NAME, self.bus.event_bus_name)
-        republisher.add_event_source(
+        invoked(republisher).add_event_source(
             sources.SqsEventSource(self.retry_queue, batch_size=10, report_batch_item_failures=True)
         )
 
@@ -106,7 +109,9 @@ class LifecycleEvents(Construct):
         sender.add_environment(Env.WEBHOOK_SECRET_ARN, self.webhook_secret.secret_arn)
         sender.add_environment(Env.WEBHOOK_DEAD_LETTER_QUEUE_URL, self.webhook_dead_letters.queue_url)
         sender.add_environment(Env.WEBHOOK_RETRY_BASE_SECONDS, str(webhook_retry_base_seconds))
-        sender.add_event_source(sources.SqsEventSource(self.deliveries, batch_size=5, report_batch_item_failures=True))
+        invoked(sender).add_event_source(
+            sources.SqsEventSource(self.deliveries, batch_size=5, report_batch_item_failures=True)
+        )
         self.webhook_rules = [self._webhook_rule(number) for number, _ in enumerate(webhook_urls)]
 
         notify = actions.SnsAction(alarm_topic)

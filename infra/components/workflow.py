@@ -53,7 +53,7 @@ class TicketStateMachine(Construct):
             task = tasks.LambdaInvoke(
                 self,
                 name,
-                lambda_function=fn,
+                lambda_function=functions.target(fn),
                 payload=sfn.TaskInput.from_object({**TICKET, **payload}),
                 payload_response_only=True,
                 retry_on_service_exceptions=False,
@@ -92,7 +92,7 @@ class TicketStateMachine(Construct):
         await_approval = tasks.LambdaInvoke(
             self,
             "Await approval",
-            lambda_function=functions.request_approval,
+            lambda_function=functions.target(functions.request_approval),
             integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
             payload=sfn.TaskInput.from_object(
                 {

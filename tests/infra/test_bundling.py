@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -82,13 +84,35 @@ def test_functions_share_two_assets_and_each_zip_fits_lambda(assets):
     print("\n" + "\n".join(lines))
 
 
+def test_every_handler_loads_from_its_own_bundle_as_lambda_starts_it(assets):
+    # Only what the asset holds (its botocore models included), and the tracer on, as in Lambda.
+    from benchmarks.bench import STACK_ENVIRONMENT
+
+    for module, directory in sorted(assets.items()):
+        environment = {
+            **STACK_ENVIRONMENT,
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(directory),
+            "AWS_LAMBDA_FUNCTION_NAME": module,
+            "AWS_REGION": "us-east-1",
+        }
+        done = subprocess.run(
+            [sys.executable, "-S", "-c", f"import ticketing.handlers.{module}"],
+            capture_output=True,
+            text=True,
+            env=environment,
+            timeout=120,
+        )
+        assert done.returncode == 0, f"{module}: {done.stderr[-2000:]}"
+
+
 def services_the_code_calls() -> set[str]:
     """Every `client("<service>", ...)` in the Lambda code, plus strands' Bedrock runtime client."""
     source = Path(__file__).resolve().parents[2] / "functions" / "ticketing"
     found = set()
     for path in source.rglob("*.py"):
         found |= set(re.findall(r'client\(\s*"([a-z0-9-]+)"', path.read_text()))
-    return found | {"bedrock-runtime"}
+    return found | {"bedrock-runtime", "xray"}
 
 
 def test_botocore_keeps_the_models_of_every_service_the_code_calls_and_no_others(assets):

@@ -31,3 +31,18 @@ def test_unknown_references_and_intrinsics_fail_loudly():
         RESOLVER.resolve({"Ref": "Missing"})
     with pytest.raises(UnresolvableIntrinsic):
         RESOLVER.resolve({"Fn::ImportValue": "x"})
+
+
+def test_an_alias_resolves_to_its_functions_arn_with_the_alias_name():
+    from local_runtime.template import function_aliases
+
+    template = {
+        "Resources": {
+            "ApiFunction": {"Type": "AWS::Lambda::Function", "Properties": {}},
+            "ApiLive": {
+                "Type": "AWS::Lambda::Alias",
+                "Properties": {"FunctionName": {"Ref": "ApiFunction"}, "FunctionVersion": "1", "Name": "live"},
+            },
+        }
+    }
+    assert function_aliases(template) == {"ApiLive": "arn:aws:lambda:us-east-1:123456789012:function:ApiFunction:live"}

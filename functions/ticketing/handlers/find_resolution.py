@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from ..agents import planner  # noqa: F401 - loaded at init (and into a SnapStart snapshot), not at first use
 from ..bootstrap import aws_services
 from ..domain.task_payloads import FindResolutionTask
 from ..logic import workflow_tasks

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from ..agents import analyst, planner
 from ..domain import notifications
 from ..domain.catalog import load_catalog
 from ..domain.checkpoint import Checkpoint, CheckpointData
@@ -50,6 +49,8 @@ from .checkpoints import latest_checkpoint, record_checkpoint
 
 def analyze(services: Services, task: AnalyzeTask) -> Analysis:
     record_checkpoint(services.checkpoints, task.ticket, TicketState.ANALYZING, task.checkpoint_key("ANALYZING"))
+    from ..agents import analyst  # deferred: only the analyze function runs the analyst
+
     return analyst.analyze(task.ticket, services.language_model, services.settings.model_id)
 
 
@@ -61,6 +62,8 @@ def find_resolution(services: Services, task: FindResolutionTask) -> ResolutionP
         task.checkpoint_key("FINDING_SOLUTION"),
         analysis=task.analysis,
     )
+    from ..agents import planner  # deferred: only the planning functions run the planner
+
     return planner.plan(task.ticket, task.analysis, services.language_model, services.settings.model_id)
 
 
@@ -395,6 +398,8 @@ def revise_plan(services: Services, task: RevisePlanTask) -> ResolutionPlan:
         approval=None,
         decision=None,
     )
+    from ..agents import planner
+
     return planner.revise(
         ticket, task.analysis, task.plan, decision, services.language_model, services.settings.model_id
     )
