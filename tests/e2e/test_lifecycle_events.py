@@ -15,12 +15,14 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import boto3
+import jsonschema
 import pytest
 
 from local_runtime.http_client import ApiClient, approval_link
 from local_runtime.runtime import LocalRuntime
 from local_runtime.template import REGION
 from tests.support.faults import Faults
+from ticketing.domain.events import detail_schema
 
 from .conftest import emails_for, submit_and_wait_for_link, wait_for_state
 
@@ -92,6 +94,7 @@ def assert_one_event_per_checkpoint_in_order(api: ApiClient, ticket_id: str) -> 
         assert event["detail"]["event_id"] == f"{ticket_id}:{checkpoint['sequence']}"
         assert event["detail"]["ticket_id"] == ticket_id
         assert event["detail"]["links"]["ticket"].endswith(f"/tickets/{ticket_id}")
+        jsonschema.validate(event["detail"], detail_schema(event["detail-type"]), cls=jsonschema.Draft202012Validator)
     return events
 
 
@@ -322,12 +325,12 @@ class RefusingBus:
     """
 
     def __init__(self, customer_id: str, times: int) -> None:
-        from ticketing.adapters.aws_clients import client
+        from ticketing.adapters.event_bus import events_client
 
         self.customer_id = customer_id
         self.times = times
         self.refused: list[str] = []  # the event_id of each entry refused
-        self._events = client("events", REGION)
+        self._events = events_client(REGION)
 
     def __enter__(self) -> RefusingBus:
         self._events.meta.events.register("before-parameter-build.eventbridge.PutEvents", self._stash)
@@ -399,3 +402,23 @@ def test_an_event_the_bus_refuses_reaches_it_later_through_the_retry_queue_and_h
     assert {r["event"]["detail"]["event_id"] for r in inbox_events(api, ticket_id, len(events))} == {
         e["detail"]["event_id"] for e in events
     }
+
+
+def test_a_throttled_bus_holds_no_step_and_the_event_arrives_through_the_republisher(api, stack, faults, republished):
+    # The analysis step's three PutEvents attempts are throttled. Each is a single try (no botocore
+    # backoff under it), so the step moves on at once and the event is published from the retry queue.
+    fault = faults.call("eventbridge", "PutEvents", "ThrottlingException", times=3)
+    reply = api.submit(
+        {"customer_id": "cust-throttled", "customer_email": "t@example.com", "description": "wifi drops"}
+    )
+    ticket_id = reply.json()["ticket_id"]
+    view = wait_for_state(api, ticket_id, {"AWAITING_APPROVAL"})
+    assert fault.injected == 3
+    deadline = time.monotonic() + 15
+    while len(events := events_of(api, ticket_id)) < len(view["checkpoints"]):
+        assert time.monotonic() < deadline, f"only {len(events)} events"
+        time.sleep(0.05)
+    assert [json.loads(e["Detail"])["event_id"] for e in republished] == [f"{ticket_id}:1"]
+    assert sorted((e["detail"]["sequence"], e["detail"]["state"]) for e in events) == [
+        (c["sequence"], c["state"]) for c in view["checkpoints"]
+    ]
