@@ -49,11 +49,11 @@ class AwsServices:
 
     @cached_property
     def events(self) -> EventBridgePublisher:
-        from .adapters.event_bus import EventBridgePublisher
+        from .adapters.event_bus import EventBridgePublisher, events_client
 
         region, queue_url = self.settings.aws_region, self.settings.event_retry_queue_url
         retry_queue = (client("sqs", region), queue_url) if queue_url else None
-        return EventBridgePublisher(client("events", region), self.settings.event_bus_name, retry_queue=retry_queue)
+        return EventBridgePublisher(events_client(region), self.settings.event_bus_name, retry_queue=retry_queue)
 
     @cached_property
     def votes(self) -> AgentCoreVoteLog:

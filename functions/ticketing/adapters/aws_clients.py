@@ -16,8 +16,8 @@ _clients: dict[tuple[str, str, str], Any] = {}
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=5, read_timeout=20)
 
 
-def client(service: str, region: str, *, purpose: str = "") -> Any:
-    """The process's client of `service` in `region`; a `purpose` gets a client of its own."""
+def client(service: str, region: str, *, purpose: str = "", config: Config | None = None) -> Any:
+    """The process's client of `service` in `region`; a `purpose` gets a client of its own (made with `config`)."""
     key = (service, region, purpose)
     found = _clients.get(key)
     if found is None:
@@ -26,7 +26,7 @@ def client(service: str, region: str, *, purpose: str = "") -> Any:
         with _lock:
             found = _clients.get(key)
             if found is None:
-                found = boto3.session.Session().client(service, region_name=region, config=_CONFIG)
+                found = boto3.session.Session().client(service, region_name=region, config=config or _CONFIG)
                 _clients[key] = found
     return found
 

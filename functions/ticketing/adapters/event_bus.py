@@ -16,14 +16,26 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..domain.errors import EventsNotPublished
 from ..domain.events import LifecycleEvent
+from .aws_clients import client
 
 log = logging.getLogger(__name__)
 
 MAX_ENTRIES_PER_CALL = 10  # PutEvents' limit
+# One try per call: the publisher retries refused entries itself and then keeps them on the retry
+# queue. botocore's own retries (5 tries, backoff up to 20 s each) under each of its attempts held a
+# step about 25 s per checkpoint on a throttled bus, and Execute, with a checkpoint per action,
+# past its Lambda timeout.
+PUBLISH_CLIENT_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=2, read_timeout=5)
+
+
+def events_client(region: str) -> Any:
+    """The EventBridge client that publishers use: it fails fast, so a refusal reaches the retry queue quickly."""
+    return client("events", region, purpose="publish", config=PUBLISH_CLIENT_CONFIG)
 
 
 class EventBridgePublisher:

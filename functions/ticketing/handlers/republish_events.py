@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..adapters.aws_clients import client
-from ..adapters.event_bus import EventBridgePublisher
+from ..adapters.event_bus import EventBridgePublisher, events_client
 from ..domain.errors import EventsNotPublished
 from ..observability import count, entry_point
 from ..settings import settings_for
@@ -21,7 +20,7 @@ SETTINGS = settings_for(__name__)
 
 @entry_point()
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    publisher = EventBridgePublisher(client("events", SETTINGS.aws_region), SETTINGS.event_bus_name)
+    publisher = EventBridgePublisher(events_client(SETTINGS.aws_region), SETTINGS.event_bus_name)
     failures = []
     for record in event.get("Records", []):
         try:
