@@ -152,6 +152,11 @@ STACK_ENVIRONMENT = {
     Env.MAX_APPROVAL_ROUNDS.value: "3",
     Env.APPROVAL_POLICY.value: ApprovalPolicy.single_approver("approver@example.com").model_dump_json(),
     Env.APPROVAL_TIMEOUT_SECONDS.value: "3600",
+    Env.RESOLUTION_EXECUTOR.value: "catalog",
+    Env.EXECUTOR_OVERRIDES.value: "{}",
+    Env.IDENTITY_USER_ATTRIBUTE.value: "email",
+    Env.DEVICE_COMMAND_DOCUMENTS.value: '{"check-connection": "doc"}',
+    Env.DEVICE_COMMAND_WAIT_SECONDS.value: "60",
 }
 
 

@@ -29,7 +29,7 @@ from moto.core.config import DefaultConfig
 
 from ticketing.adapters import aws_clients, signing_key
 
-from . import agentcore_memory, asl_parsing
+from . import agentcore_memory, asl_parsing, customer_systems
 from .aws_hooks import BotocoreHooks
 from .http_api import LocalHttpApi
 from .interception import Interceptors
@@ -48,7 +48,9 @@ from .template import (
 
 # Fast local defaults: retries that sleep for seconds in real time only slow a laptop.
 # Offline by default: no model unless SUPPORTFLOW_MODEL_ID names one (see local_model_id).
-LOCAL_CONTEXT: dict[str, Any] = {"retry_interval_seconds": 1, "model_id": "none"}
+# Every step simulated unless asked ("resolution_executor": "catalog" runs the real executors against moto,
+# with customer_systems.py's user pool and tagged instances).
+LOCAL_CONTEXT: dict[str, Any] = {"retry_interval_seconds": 1, "model_id": "none", "resolution_executor": "simulated"}
 MODEL_ENV = "SUPPORTFLOW_MODEL_ID"
 
 
@@ -198,6 +200,8 @@ class LocalRuntime:
         boto3.client("sesv2", region_name=REGION).create_email_identity(EmailIdentity=sender)
         boto3.client("ses", region_name=REGION).verify_email_identity(EmailAddress=sender)
         refs[identity_logical] = sender
+
+        refs.update(customer_systems.create_command_documents(template))
 
         api_logical, _ = only_resource(template, "AWS::ApiGateway::RestApi")
         refs[api_logical] = "local"

@@ -35,6 +35,13 @@ class Env(StrEnum):
     RESOLUTION_EXECUTOR = "RESOLUTION_EXECUTOR"
     MAX_APPROVAL_ROUNDS = "MAX_APPROVAL_ROUNDS"
     APPROVAL_POLICY = "APPROVAL_POLICY"
+    # How actions run (issue 14): overrides of the catalog's executors, the Cognito user pool and the
+    # attribute that holds the customer id, and the stack's command documents by command name.
+    EXECUTOR_OVERRIDES = "EXECUTOR_OVERRIDES"
+    IDENTITY_USER_POOL_ID = "IDENTITY_USER_POOL_ID"
+    IDENTITY_USER_ATTRIBUTE = "IDENTITY_USER_ATTRIBUTE"
+    DEVICE_COMMAND_DOCUMENTS = "DEVICE_COMMAND_DOCUMENTS"
+    DEVICE_COMMAND_WAIT_SECONDS = "DEVICE_COMMAND_WAIT_SECONDS"
 
 
 # What each handler needs set to start; a function missing one fails at init, naming it.

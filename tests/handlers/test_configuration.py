@@ -28,6 +28,11 @@ COMPLETE = {
     Env.MODEL_ID.value: "none",
     Env.MAX_APPROVAL_ROUNDS.value: "3",
     Env.APPROVAL_POLICY.value: ApprovalPolicy.single_approver("approver@example.com").model_dump_json(),
+    Env.RESOLUTION_EXECUTOR.value: "catalog",
+    Env.EXECUTOR_OVERRIDES.value: "{}",
+    Env.IDENTITY_USER_ATTRIBUTE.value: "email",
+    Env.DEVICE_COMMAND_DOCUMENTS.value: '{"check-connection": "doc"}',
+    Env.DEVICE_COMMAND_WAIT_SECONDS.value: "60",
 }
 REQUIRED = sorted((module, name.value) for module, names in REQUIRED_ENV.items() for name in names)
 

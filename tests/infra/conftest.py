@@ -18,6 +18,10 @@ CUSTOM_CONTEXT: dict[str, Any] = {
     "approval_alarm_age_seconds": 3600,
     "log_execution_data": "true",
     "model_id": "none",
+    "identity_user_pool_id": "us-east-1_Example1",
+    "identity_user_attribute": "email",
+    "executor_overrides": {"network.reset-adapter": "simulated"},
+    "device_command_wait_seconds": 45,
 }
 
 
