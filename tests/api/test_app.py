@@ -546,6 +546,7 @@ NOT_FOR_THE_API = {
     domain.EmailRejected: "only workflow tasks send email",
     domain.PlanNotApproved: "only the Execute task raises it",
     domain.ResolutionStepFailed: "only the Execute task raises it",
+    domain.ExecutorUnavailable: "only the executors Execute calls raise it (the state machine retries)",
 }
 
 
