@@ -102,9 +102,10 @@ class LinkSigner(Protocol):
         expires_at: datetime,
         approver: str = "",
         round: int = 0,
+        purpose: str = ...,
     ) -> str: ...
 
-    def verify(self, token: str, *, ticket_id: str, now: datetime) -> ApprovalClaims: ...
+    def verify(self, token: str, *, ticket_id: str, now: datetime, purpose: str = ...) -> ApprovalClaims: ...
 
 
 class ResolutionExecutor(Protocol):
