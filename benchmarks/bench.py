@@ -173,6 +173,11 @@ STACK_ENVIRONMENT = {
     Env.EVENTS_INCLUDE_CUSTOMER_TEXT.value: "false",
     Env.WEBHOOK_URLS.value: "[]",
     Env.WEBHOOK_RETRY_BASE_SECONDS.value: "30",
+    Env.RESOLUTION_EXECUTOR.value: "catalog",
+    Env.EXECUTOR_OVERRIDES.value: "{}",
+    Env.IDENTITY_USER_ATTRIBUTE.value: "email",
+    Env.DEVICE_COMMAND_DOCUMENTS.value: '{"check-connection": "doc"}',
+    Env.DEVICE_COMMAND_WAIT_SECONDS.value: "60",
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,16 @@ DEFAULTS: dict[str, Any] = {
     "events_include_customer_text": False,
     # Lambda SnapStart: "where-it-pays" (the API function, where a person waits on a cold start), "all" or "none".
     "snap_start": "where-it-pays",
+    # How approved steps run: "catalog" (each action by the executor the catalog declares) or "simulated".
+    "resolution_executor": "catalog",
+    # JSON {action id: executor} over the catalog's declarations, e.g. {"network.reset-adapter": "simulated"}.
+    "executor_overrides": "",
+    # Identity actions: an existing Cognito user pool (empty: they run simulated) and the attribute
+    # that holds the customer id (one Cognito's ListUsers can filter on).
+    "identity_user_pool_id": "",
+    "identity_user_attribute": "preferred_username",
+    # How long Execute waits for one device command before its retry waits again (the command is not resent).
+    "device_command_wait_seconds": 120,
 }
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -68,6 +79,11 @@ class StackConfig:
     webhook_max_attempts: int
     events_include_customer_text: bool
     snap_start: str
+    resolution_executor: str
+    executor_overrides: str
+    identity_user_pool_id: str
+    identity_user_attribute: str
+    device_command_wait_seconds: int
 
     @classmethod
     def from_context(cls, node: Node) -> StackConfig:
@@ -81,6 +97,7 @@ class StackConfig:
         for key in ("approval_timeout_seconds", "approval_alarm_age_seconds", "api_rate_limit", "api_burst_limit"):
             if getattr(config, key) < 1:
                 raise ValueError(f"{key} must be a positive number")
+        config.check_executors()
         # A negative lifetime would stop every function at start (their settings refuse it).
         for url in config.webhook_urls:
             if not url.startswith("https://") or any(c.isspace() for c in url):
@@ -92,6 +109,23 @@ class StackConfig:
         if config.approval_link_ttl_seconds < 0:
             raise ValueError("approval_link_ttl_seconds must be 0 (the approval timeout) or a positive number")
         return config
+
+    def check_executors(self) -> None:
+        """The executor settings as the functions will read them: a bad one stops synthesis, naming it."""
+        from ticketing.contract import Env
+        from ticketing.settings import MissingConfiguration, Settings
+
+        try:
+            Settings.from_env(
+                {
+                    Env.RESOLUTION_EXECUTOR: self.resolution_executor,
+                    Env.EXECUTOR_OVERRIDES: self.executor_overrides,
+                    Env.IDENTITY_USER_ATTRIBUTE: self.identity_user_attribute,
+                    Env.DEVICE_COMMAND_WAIT_SECONDS: str(self.device_command_wait_seconds),
+                }
+            )
+        except MissingConfiguration as bad:
+            raise ValueError(str(bad).removeprefix("supportflow: ")) from None
 
     def policy(self) -> ApprovalPolicy:
         """The approval policy file, validated (a bad one stops synthesis with a sentence naming the field)."""
@@ -120,6 +154,8 @@ def _parse(key: str, raw: Any, default: Any) -> Any:
     if isinstance(default, list):  # a JSON list from cdk.json, or "a,b" from -c
         items = raw if isinstance(raw, list) else [part for part in str(raw).split(",")]
         return [str(item).strip() for item in items if str(item).strip()]
+    if isinstance(raw, dict):  # cdk.json may hold the executor overrides as an object
+        return json.dumps(raw)
     if isinstance(default, bool):  # bool("false") is True, so read the words
         if str(raw).lower() not in ("true", "false"):
             raise ValueError(f"{key} must be true or false")

@@ -42,6 +42,11 @@ TESTED_RUNTIME = (
     "test venv from it), rather than on the newest Lambda runtime, which is not installed on the machine that runs "
     "the tests and CI. Move the runtime and the tests together (infra/bundling.py) when it is."
 )
+TAGGED_INSTANCES = (
+    "Run Command targets the customer's managed instances, which the stack does not own and cannot name: "
+    "SendCommand is allowed on instances only when they carry the supportflow:customer tag, and only with the "
+    "stack's own command documents (named in a separate statement)."
+)
 STEP_FUNCTION_VERSIONS = (
     "CDK grants lambda:InvokeFunction on each step's function and its versions (ARN:*). Only this stack's own "
     "step functions are named."
@@ -137,3 +142,8 @@ def acknowledge(
     _ack(state_machine.role, "IAM5[Resource::*]", XRAY_AND_LOG_DELIVERY)
     for step in functions.steps():
         _ack(state_machine.role, f"IAM5[Resource::<{_logical_id(step)}.Arn>:*]", STEP_FUNCTION_VERSIONS)
+    assert functions.execute.role is not None
+    for kind in ("ec2", "ssm"):
+        resource = "instance" if kind == "ec2" else "managed-instance"
+        instances = f"arn:<AWS::Partition>:{kind}:{region}:{account}:{resource}/*"
+        _ack(functions.execute.role, f"IAM5[Resource::{instances}]", TAGGED_INSTANCES)

@@ -13,6 +13,7 @@ from ticketing.contract import Env
 
 from . import nag
 from .components.api import STAGE, TicketApi
+from .components.executors import DeviceCommands, executor_environment, grant_identity
 from .components.functions import build_functions
 from .components.lifecycle_events import LifecycleEvents
 from .components.monitoring import Operations
@@ -82,6 +83,13 @@ class SupportflowStack(Stack):
             {Env.MODEL_ID: config.model_id},
             snap_start=config.snap_start,
         )
+        # Execute carries out each approved step by its action's executor (components/executors.py).
+        for name, value in executor_environment(config.resolution_executor, config.executor_overrides).items():
+            functions.execute.add_environment(name, value)
+        DeviceCommands(self, "DeviceCommands").grant_run(functions.execute, config.device_command_wait_seconds)
+        if config.identity_user_pool_id:
+            grant_identity(functions.execute, config.identity_user_pool_id, config.identity_user_attribute)
+
         workflow = TicketStateMachine(
             self,
             "TicketWorkflow",

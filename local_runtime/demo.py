@@ -24,6 +24,7 @@ from ticketing.domain.models import Category, ResolutionPlan, Severity
 from ticketing.domain.policy import ApprovalPolicy, PolicyRule
 
 from .console.history import checkpoint_summary, trace, trail_lines
+from .customer_systems import Customer, CustomerSystems
 from .http_client import ApiClient, Reply, approval_link
 from .runtime import LocalRuntime
 
@@ -55,6 +56,7 @@ WHY_DROPPED = (
     "and the router restart tests the same thing without that cost"
 )
 REJECTION_REASON = "Account changes need a call with the customer first."
+DEMO_TICKETS = (INTERNET_TICKET, LOGIN_TICKET, LOCKED_TICKET)
 
 
 class Story:
@@ -175,7 +177,8 @@ class Story:
                 f"{approved[:16]}… {verdict} the approved plan; ran {len(final['step_results'])} steps:"
             )
         for result in final["step_results"]:
-            self.step(f"    {result['action_id']}: {result['status']} ({result['detail']})")
+            by = result.get("executor") or "simulated"
+            self.step(f"    {result['action_id']}: {result['status']} by the {by} executor ({result['detail']})")
         if decided and decided["outcome"] == "rejected":
             self.step(f'REJECTED holds the reason: "{decided["reason"]}"')
         self.print_customer_emails(ticket_id, ticket["customer_email"])
@@ -283,7 +286,10 @@ def run_demo(out: Any = print) -> int:
     out(f"supportflow demo: the ticket workflow on this machine (moto, no AWS account), approval policy {POLICY}")
     policy = load_policy(POLICY)
     started = time.perf_counter()
-    with LocalRuntime(context={"approval_policy": POLICY}) as runtime:
+    # The catalog's real executors run against moto: the customers have Cognito users and tagged instances.
+    systems = CustomerSystems([Customer(t["customer_id"], t["customer_email"]) for t in DEMO_TICKETS])
+    context = {"approval_policy": POLICY, "resolution_executor": "catalog"}
+    with LocalRuntime(context=context, emulations=[systems]) as runtime:
         out(f"Local stack up in {time.perf_counter() - started:.1f}s at {runtime.base_url}\n")
         story = Story(runtime, policy, out)
         out("=== Ticket 1: a support lead approves with one step dropped ===")

@@ -30,7 +30,7 @@ from moto.core.config import DefaultConfig
 from ticketing.adapters import aws_clients, signing_key
 from ticketing.contract import Env
 
-from . import agentcore_memory, asl_parsing
+from . import agentcore_memory, asl_parsing, customer_systems
 from .aws_hooks import BotocoreHooks
 from .console.routes import Console
 from .event_delivery import (
@@ -65,6 +65,9 @@ from .template import (
 LOCAL_CONTEXT: dict[str, Any] = {
     "retry_interval_seconds": 1,
     "model_id": "none",
+    # Every step simulated unless asked ("resolution_executor": "catalog" runs the real executors against moto,
+    # with customer_systems.py's user pool and tagged instances).
+    "resolution_executor": "simulated",
     "webhook_urls": ["https://webhook-subscriber.local.invalid/"],
     "webhook_retry_base_seconds": 1,
     "webhook_max_attempts": 4,
@@ -260,6 +263,8 @@ class LocalRuntime:
         boto3.client("sesv2", region_name=REGION).create_email_identity(EmailIdentity=sender)
         boto3.client("ses", region_name=REGION).verify_email_identity(EmailAddress=sender)
         refs[identity_logical] = sender
+
+        refs.update(customer_systems.create_command_documents(template))
 
         api_logical, _ = only_resource(template, "AWS::ApiGateway::RestApi")
         refs[api_logical] = "local"

@@ -25,6 +25,7 @@ from ticketing.domain.errors import (
     TicketNotFound,
 )
 from ticketing.domain.events import LifecycleEvent
+from ticketing.domain.execution import JournalEntry
 from ticketing.domain.models import Decision, Ticket, Vote, WorkflowRun, utc_now
 from ticketing.domain.notifications import Email
 from ticketing.ports import ResolutionExecutor
@@ -67,6 +68,26 @@ class FakeEventPublisher:
             self.refuse -= 1
             raise EventsNotPublished("the bus and the retry queue both refused")
         self.published.extend(events)
+
+
+class FakeActionJournal:
+    """Executors' journal entries in memory; the same entry twice keeps one, as the client token makes it on AWS."""
+
+    def __init__(self) -> None:
+        self.stored: list[JournalEntry] = []
+
+    def record(self, entry: JournalEntry, customer_id: str) -> None:
+        same = [
+            e
+            for e in self.stored
+            if (e.ticket_id, e.action_id, e.kind, e.command_id)
+            == (entry.ticket_id, entry.action_id, entry.kind, entry.command_id)
+        ]
+        if not same:
+            self.stored.append(entry)
+
+    def entries(self, ticket_id: str, customer_id: str, action_id: str) -> list[JournalEntry]:
+        return [e for e in self.stored if e.ticket_id == ticket_id and e.action_id == action_id]
 
 
 class FakeVoteLog:

@@ -103,7 +103,7 @@ class AwsServices:
     def executor(self) -> ResolutionExecutor:
         from .adapters.executors import executor_named
 
-        return executor_named(self.settings.resolution_executor)
+        return executor_named(self.settings.resolution_executor, self.settings)
 
 
 def aws_services(settings: Settings) -> AwsServices:

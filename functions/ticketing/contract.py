@@ -42,6 +42,13 @@ class Env(StrEnum):
     WEBHOOK_SECRET_ARN = "WEBHOOK_SECRET_ARN"
     WEBHOOK_DEAD_LETTER_QUEUE_URL = "WEBHOOK_DEAD_LETTER_QUEUE_URL"
     WEBHOOK_RETRY_BASE_SECONDS = "WEBHOOK_RETRY_BASE_SECONDS"
+    # How actions run (issue 14): overrides of the catalog's executors, the Cognito user pool and the
+    # attribute that holds the customer id, and the stack's command documents by command name.
+    EXECUTOR_OVERRIDES = "EXECUTOR_OVERRIDES"
+    IDENTITY_USER_POOL_ID = "IDENTITY_USER_POOL_ID"
+    IDENTITY_USER_ATTRIBUTE = "IDENTITY_USER_ATTRIBUTE"
+    DEVICE_COMMAND_DOCUMENTS = "DEVICE_COMMAND_DOCUMENTS"
+    DEVICE_COMMAND_WAIT_SECONDS = "DEVICE_COMMAND_WAIT_SECONDS"
 
 
 # What each handler needs set to start; a function missing one fails at init, naming it.

@@ -13,6 +13,7 @@ from .domain.approval_link import ApprovalClaims
 from .domain.checkpoint import Checkpoint
 from .domain.conversation import Role, Turn
 from .domain.events import LifecycleEvent
+from .domain.execution import JournalEntry
 from .domain.models import Decision, ResolutionStep, StepResult, Ticket, Vote, WorkflowRun
 from .domain.notifications import Email
 from .settings import Settings
@@ -123,9 +124,10 @@ class LinkSigner(Protocol):
         expires_at: datetime,
         approver: str = "",
         round: int = 0,
+        purpose: str = ...,
     ) -> str: ...
 
-    def verify(self, token: str, *, ticket_id: str, now: datetime) -> ApprovalClaims: ...
+    def verify(self, token: str, *, ticket_id: str, now: datetime, purpose: str = ...) -> ApprovalClaims: ...
 
 
 class ResolutionExecutor(Protocol):
@@ -140,6 +142,17 @@ class ResolutionExecutor(Protocol):
     name: str
 
     def run(self, ticket: Ticket, step: ResolutionStep) -> StepResult: ...
+
+
+class ActionJournal(Protocol):
+    """Durable notes executors write per (ticket, action) before and after acting (e.g. a command id before
+    waiting on it), so a retried Execute never acts twice. Recording the same entry twice keeps one."""
+
+    def record(self, entry: JournalEntry, customer_id: str) -> None: ...
+
+    def entries(self, ticket_id: str, customer_id: str, action_id: str) -> list[JournalEntry]:
+        """The action's entries, oldest first."""
+        ...
 
 
 class Services(Protocol):

@@ -8,13 +8,16 @@ parser validates events, not the environment, and the names come from `contract.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable, Mapping
 from functools import cache
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .contract import REQUIRED_ENV, Env
+from .domain.execution import FILTERABLE_USER_ATTRIBUTES, parse_overrides
 from .domain.policy import ApprovalPolicy, InvalidPolicy, policy_from_json
 
 
@@ -40,7 +43,18 @@ class Settings(BaseModel):
     max_approval_rounds: int = Field(default=3, ge=1, le=10, validation_alias=Env.MAX_APPROVAL_ROUNDS)
     # The approval policy as JSON (the stack validates the YAML file and passes it); empty: one approver.
     approval_policy: str = Field(default="", validation_alias=Env.APPROVAL_POLICY)
-    resolution_executor: str = Field(default="simulated", validation_alias=Env.RESOLUTION_EXECUTOR)
+    # "catalog": each action by the executor the catalog declares; "simulated": nothing is changed (the demo).
+    resolution_executor: Literal["simulated", "catalog"] = Field(
+        default="simulated", validation_alias=Env.RESOLUTION_EXECUTOR
+    )
+    # JSON {action id: executor} over the catalog's declarations (domain/execution.py).
+    executor_overrides: str = Field(default="", validation_alias=Env.EXECUTOR_OVERRIDES)
+    # Identity actions: the Cognito user pool, and the (filterable) attribute that holds the customer id.
+    identity_user_pool_id: str = Field(default="", validation_alias=Env.IDENTITY_USER_POOL_ID)
+    identity_user_attribute: str = Field(default="preferred_username", validation_alias=Env.IDENTITY_USER_ATTRIBUTE)
+    # Device actions: JSON {command name: SSM document name} of the stack's documents, and the bounded wait.
+    device_command_documents: str = Field(default="", validation_alias=Env.DEVICE_COMMAND_DOCUMENTS)
+    device_command_wait_seconds: int = Field(default=60, ge=1, le=600, validation_alias=Env.DEVICE_COMMAND_WAIT_SECONDS)
     # A Bedrock model id or inference profile; "none" or empty: the rules and the catalog answer.
     model_id: str = Field(default="none", validation_alias=Env.MODEL_ID)
     # Lifecycle events: the bus every checkpoint is published on, and the queue that keeps what it refused.
@@ -82,6 +96,34 @@ class Settings(BaseModel):
                 raise ValueError(str(bad)) from None
         return self
 
+    @field_validator("executor_overrides")
+    @classmethod
+    def _overrides_are_valid(cls, text: str) -> str:
+        from .domain.catalog import load_catalog
+
+        parse_overrides(text, set(load_catalog().actions()))
+        return text
+
+    @field_validator("identity_user_attribute")
+    @classmethod
+    def _attribute_can_be_filtered(cls, name: str) -> str:
+        if name not in FILTERABLE_USER_ATTRIBUTES:
+            raise ValueError(
+                f"Cognito cannot filter users on {name!r}; use one of {sorted(FILTERABLE_USER_ATTRIBUTES)}"
+            )
+        return name
+
+    @field_validator("device_command_documents")
+    @classmethod
+    def _documents_are_valid(cls, text: str) -> str:
+        _documents(text)
+        return text
+
+    @property
+    def device_documents(self) -> dict[str, str]:
+        """The stack's command documents by command name (empty: device actions run simulated)."""
+        return _documents(self.device_command_documents)
+
     @property
     def policy(self) -> ApprovalPolicy:
         """The approval policy; without one, today's: the configured approver decides every ticket."""
@@ -116,3 +158,15 @@ def settings_for(handler_module: str, env: Mapping[str, str] | None = None) -> S
 @cache
 def _parsed_policy(text: str) -> ApprovalPolicy:
     return policy_from_json(text)
+
+
+def _documents(text: str) -> dict[str, str]:
+    if not text:
+        return {}
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError:
+        raise ValueError("not JSON") from None
+    if not isinstance(parsed, dict) or not all(isinstance(v, str) and v for v in parsed.values()):
+        raise ValueError("must map command names to document names")
+    return {str(k): v for k, v in parsed.items()}

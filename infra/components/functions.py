@@ -59,7 +59,10 @@ SPECS = {
     "RequestApproval": LambdaSpec(
         "ticketing.handlers.request_approval.handler", "Await approval: checkpoint and email a signed link"
     ),
-    "Execute": LambdaSpec("ticketing.handlers.execute.handler", "Execute resolution: run exactly the approved plan"),
+    # Device commands are waited for (bounded, DEVICE_COMMAND_WAIT_SECONDS each) inside the invocation.
+    "Execute": LambdaSpec(
+        "ticketing.handlers.execute.handler", "Execute resolution: run exactly the approved plan", timeout_seconds=900
+    ),
     "CloseTicket": LambdaSpec(
         "ticketing.handlers.close_ticket.handler", "Close a ticket as rejected, expired or failed"
     ),

@@ -547,6 +547,7 @@ NOT_FOR_THE_API = {
     domain.PlanNotApproved: "only the Execute task raises it",
     domain.ResolutionStepFailed: "only the Execute task raises it",
     domain.EventsNotPublished: "only workflow steps and the republisher publish events, and neither lets it out",
+    domain.ExecutorUnavailable: "only the executors Execute calls raise it (the state machine retries)",
 }
 
 

@@ -48,6 +48,9 @@ def test_demo_tells_the_whole_story_and_exits_zero():
         "kim.lead@example.com clicks Reject on their own link, too late: POST -> 409",
         "changes (round 1): dropped network.reset-adapter",
         "matches the approved plan; ran 3 steps:",
+        # The catalog's executors, against moto: a Run Command on the customer's tagged instance.
+        "network.check-connection-status: succeeded by the device executor (Run Command supportflow-local-",
+        "network.restart-router: succeeded by the simulated executor",
         "ended COMPLETED",
         "Step Functions execution history:",
         "model calls 0 of at most 2 (no model is configured (MODEL_ID=none))",
@@ -69,7 +72,8 @@ def test_demo_tells_the_whole_story_and_exits_zero():
         "checkpoint #4 saved: EXECUTING (approved by sam.admin@example.com)",
         "The decision rests on 2 votes (AgentCore Memory events, one per approver): "
         "alex.admin@example.com approved; sam.admin@example.com approved",
-        "matches the approved plan; ran 4 steps:",
+        "matches the approved plan; ran 5 steps:",
+        "account.reset-password: succeeded by the identity executor (Sent user cust-2002 a password reset",
         "ended COMPLETED",
     ):
         assert line in second, line

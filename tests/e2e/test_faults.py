@@ -94,7 +94,7 @@ def tally_and_check_nothing_was_lost(runtime: LocalRuntime, faults: Faults) -> N
 def executor(stack: LocalRuntime, faults: Faults, monkeypatch: pytest.MonkeyPatch) -> Iterator[RecordingExecutor]:
     recording = RecordingExecutor()
     # The stack's functions read RESOLUTION_EXECUTOR at start (simulated); the recording one stands in for it.
-    monkeypatch.setitem(EXECUTORS, "simulated", lambda: recording)
+    monkeypatch.setitem(EXECUTORS, "simulated", lambda _settings: recording)
     yield recording
     faults.clear()
 

@@ -115,7 +115,9 @@ def test_the_ticket_status_never_shows_the_task_token(api):
 def test_a_failing_step_ends_failed_with_a_checkpoint_and_tells_operators(api, stack, monkeypatch):
     from ticketing.adapters.executors import EXECUTORS
 
-    def misconfigured() -> None:  # as an unknown RESOLUTION_EXECUTOR would be (functions read it at start)
+    def misconfigured(
+        _settings: object,
+    ) -> None:  # as an unknown RESOLUTION_EXECUTOR would be (functions read it at start)
         raise ValueError("unknown resolution executor 'no-such-executor'")
 
     monkeypatch.setitem(EXECUTORS, "simulated", misconfigured)

@@ -31,6 +31,11 @@ COMPLETE = {
     Env.EVENTS_INCLUDE_CUSTOMER_TEXT.value: "false",
     Env.WEBHOOK_URLS.value: '["https://hooks.example.com/supportflow"]',
     Env.WEBHOOK_RETRY_BASE_SECONDS.value: "30",
+    Env.RESOLUTION_EXECUTOR.value: "catalog",
+    Env.EXECUTOR_OVERRIDES.value: "{}",
+    Env.IDENTITY_USER_ATTRIBUTE.value: "email",
+    Env.DEVICE_COMMAND_DOCUMENTS.value: '{"check-connection": "doc"}',
+    Env.DEVICE_COMMAND_WAIT_SECONDS.value: "60",
 }
 REQUIRED = sorted((module, name.value) for module, names in REQUIRED_ENV.items() for name in names)
 

@@ -22,6 +22,10 @@ CUSTOM_CONTEXT: dict[str, Any] = {
     "webhook_retry_base_seconds": 10,
     "webhook_max_attempts": 5,
     "events_include_customer_text": "true",
+    "identity_user_pool_id": "us-east-1_Example1",
+    "identity_user_attribute": "email",
+    "executor_overrides": {"network.reset-adapter": "simulated"},
+    "device_command_wait_seconds": 45,
 }
 
 

@@ -24,6 +24,16 @@ CONSUME = {
     "sqs:GetQueueAttributes",
     "sqs:GetQueueUrl",
 }
+# Systems Manager calls without resource-level permissions (the Service Authorization Reference lists none).
+SSM_UNSCOPED = {"ssm:DescribeInstanceInformation", "ssm:GetCommandInvocation"}
+DEVICE = SSM_UNSCOPED | {"ssm:SendCommand"}
+IDENTITY = {
+    "cognito-idp:ListUsers",
+    "cognito-idp:AdminGetUser",
+    "cognito-idp:AdminResetUserPassword",
+    "cognito-idp:AdminUserGlobalSignOut",
+    "cognito-idp:AdminEnableUser",
+}
 
 EXPECTED = {
     "Analyze": LOGS | XRAY | MEMORY | PUBLISH | MODEL,
@@ -32,7 +42,8 @@ EXPECTED = {
     # Reads the round's checkpoints and writes the policy's own approval; sends no mail, answers no task.
     "ApprovalTimer": LOGS | XRAY | MEMORY | PUBLISH,
     "RequestApproval": LOGS | XRAY | MEMORY | PUBLISH | {"ses:SendEmail", "secretsmanager:GetSecretValue"},
-    "Execute": LOGS | XRAY | MEMORY | PUBLISH | {"ses:SendEmail"},
+    # Runs device commands on tagged instances; identity actions only where a user pool is configured (below).
+    "Execute": LOGS | XRAY | MEMORY | PUBLISH | DEVICE | {"ses:SendEmail"},
     "CloseTicket": LOGS | XRAY | MEMORY | PUBLISH | {"ses:SendEmail"},
     "Api": LOGS
     | XRAY
@@ -87,7 +98,7 @@ def test_every_function_of_the_stack_has_its_permissions_pinned_here(template):
 def test_no_wildcard_resource_where_a_resource_can_be_named(template, function):
     for action, resources in permissions(template, function).items():
         if "*" in resources:
-            assert action in XRAY, f"{function} has {action} on '*'"
+            assert action in XRAY | SSM_UNSCOPED, f"{function} has {action} on '*'"
 
 
 def test_mail_to_sandbox_recipients_is_allowed_only_from_the_sender(template):
@@ -184,3 +195,42 @@ def test_no_other_function_may_read_the_webhook_secret_or_publish_events(templat
             assert {"Ref": secret} not in granted.get("secretsmanager:GetSecretValue", []), function
         if function not in (*STEPS, "RepublishEvents"):
             assert "events:PutEvents" not in granted, function
+
+
+def test_without_a_user_pool_no_function_may_touch_cognito(template):
+    for function in EXPECTED:
+        assert not any(a.startswith("cognito-idp:") for a in permissions(template, function)), function
+
+
+def test_identity_actions_are_allowed_on_the_configured_user_pool_only(custom_template):
+    granted = permissions(custom_template, "Execute")
+    assert set(granted) == EXPECTED["Execute"] | IDENTITY
+    for action in IDENTITY:
+        (pool,) = granted[action]
+        assert json.dumps(pool).endswith(':userpool/us-east-1_Example1"]]}')
+    others = [f for f in EXPECTED if f != "Execute" and IDENTITY & set(permissions(custom_template, f))]
+    assert others == []
+
+
+def test_commands_are_sent_only_with_the_stacks_documents_to_instances_tagged_with_a_customer(template):
+    documents = set(resources_of_type(template, "AWS::SSM::Document"))
+    role = [k for k in resources_of_type(template, "AWS::IAM::Role") if k.startswith("ExecuteRole")][0]
+    statements = [
+        statement
+        for policy in resources_of_type(template, "AWS::IAM::Policy").values()
+        if {"Ref": role} in policy["Properties"]["Roles"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if statement["Action"] == "ssm:SendCommand"
+    ]
+    on_documents, on_instances = sorted(statements, key=lambda s: "Condition" in s)
+    named = {ref for r in on_documents["Resource"] for ref in documents if json.dumps({"Ref": ref}) in json.dumps(r)}
+    assert len(on_documents["Resource"]) == len(documents)
+    assert all(':document/"' in json.dumps(r) for r in on_documents["Resource"])
+    assert named == documents and "Condition" not in on_documents
+    assert [json.dumps(r).rsplit(":", 1)[-1] for r in on_instances["Resource"]] == [
+        'instance/*"]]}',
+        'managed-instance/*"]]}',
+    ]
+    assert on_instances["Condition"] == {"StringLike": {"ssm:resourceTag/supportflow:customer": "*"}}
+    others = [f for f in EXPECTED if f != "Execute" and DEVICE & set(permissions(template, f))]
+    assert others == []

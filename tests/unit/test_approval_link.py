@@ -3,7 +3,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ticketing.domain.approval_link import ApprovalLinkSigner, _b64, _unb64
+from ticketing.domain.approval_link import (
+    CONFIRMATION_PURPOSE,
+    PURPOSE,
+    STEP_PURPOSE,
+    ApprovalLinkSigner,
+    _b64,
+    _unb64,
+)
 from ticketing.domain.errors import ApprovalLinkExpired, ApprovalLinkInvalid
 
 KEY = b"k" * 48
@@ -102,3 +109,24 @@ def test_a_claim_changed_under_the_original_signature_is_refused(claim, value):
     rewritten = _b64(json.dumps(claims, separators=(",", ":")).encode())
     with pytest.raises(ApprovalLinkInvalid):
         ApprovalLinkSigner(KEY).verify(f"{rewritten}.{mac}", ticket_id=TICKET, now=NOW)
+
+
+@pytest.mark.parametrize(
+    "issued_for, shown_as",
+    [
+        (PURPOSE, CONFIRMATION_PURPOSE),
+        (CONFIRMATION_PURPOSE, PURPOSE),
+        (STEP_PURPOSE, CONFIRMATION_PURPOSE),
+        (CONFIRMATION_PURPOSE, STEP_PURPOSE),
+    ],
+)
+def test_a_link_verifies_only_for_the_purpose_it_was_issued_for(issued_for, shown_as):
+    token = issue(purpose=issued_for)
+    assert ApprovalLinkSigner(KEY).verify(token, ticket_id=TICKET, now=NOW, purpose=issued_for).purpose == issued_for
+    with pytest.raises(ApprovalLinkInvalid):
+        ApprovalLinkSigner(KEY).verify(token, ticket_id=TICKET, now=NOW, purpose=shown_as)
+
+
+def test_an_unknown_purpose_is_never_signed():
+    with pytest.raises(ValueError):
+        issue(purpose="anything-else")

@@ -27,6 +27,16 @@ def risk_table() -> str:
     return "\n".join(rows) + "\n"
 
 
+def executor_table() -> str:
+    """Every catalog action's executor as the catalog declares it (the deployment default), in catalog order."""
+    rows = ["| action | executor | without its configuration |", "| --- | --- | --- |"]
+    for entry in load_catalog().categories.values():
+        for a in entry.steps:
+            fallback = "" if a.executor.kind.value == "simulated" else "simulated"
+            rows.append(f"| `{a.action_id}` | {a.executor.describe()} | {fallback} |")
+    return "\n".join(rows)
+
+
 def _section(title: str) -> str:
     text = README.read_text()
     start = text.index(f"\n## {title}\n")
@@ -49,3 +59,8 @@ def test_every_policy_the_readme_shows_is_valid() -> None:
     assert len(blocks) >= 2  # the example as shipped, and one with a timeline
     for block in blocks:
         parse_policy(yaml.safe_load(block), "a policy in README.md")  # raises InvalidPolicy naming the field
+
+
+def test_the_readme_lists_every_catalog_actions_executor_as_the_catalog_declares_it() -> None:
+    section = _section("Executors")
+    assert executor_table() in section, "paste this table into README.md, Executors:\n" + executor_table()

@@ -20,6 +20,12 @@ from .errors import ApprovalLinkExpired, ApprovalLinkInvalid
 from .models import Model
 
 PURPOSE = "ticket-approval"
+# Other people's links signed by the same machinery (issue 14): the customer's "is it resolved?" answer, and a
+# customer's or an engineer's report on a step they carry out. A token verifies only for the purpose it was issued
+# for, so no link can stand in for another kind.
+CONFIRMATION_PURPOSE = "ticket-confirmation"
+STEP_PURPOSE = "step-report"
+PURPOSES = frozenset({PURPOSE, CONFIRMATION_PURPOSE, STEP_PURPOSE})
 MAX_TOKEN_CHARS = 1024
 _VERSION = 1
 
@@ -65,7 +71,10 @@ class ApprovalLinkSigner:
         expires_at: datetime,
         approver: str = "",
         round: int = 0,
+        purpose: str = PURPOSE,
     ) -> str:
+        if purpose not in PURPOSES:
+            raise ValueError(f"unknown link purpose {purpose!r}")
         claims = ApprovalClaims(
             approver=approver,
             round=round,
@@ -73,14 +82,14 @@ class ApprovalLinkSigner:
             ticket_id=ticket_id,
             checkpoint_hash=checkpoint_hash,
             plan_hash=plan_hash,
-            purpose=PURPOSE,
+            purpose=purpose,
             expires_at=int(expires_at.timestamp()),
         )
         payload = _b64(json.dumps(claims.model_dump(), separators=(",", ":")).encode())
         return f"{payload}.{self._mac(payload)}"
 
-    def verify(self, token: str, *, ticket_id: str, now: datetime) -> ApprovalClaims:
-        """The token's claims, if it is authentic, for this ticket, and not expired."""
+    def verify(self, token: str, *, ticket_id: str, now: datetime, purpose: str = PURPOSE) -> ApprovalClaims:
+        """The token's claims, if it is authentic, for this ticket and this purpose, and not expired."""
         forged = ApprovalLinkInvalid(
             "This approval link is not valid. Use the link from the most recent approval email, unchanged."
         )
@@ -93,7 +102,7 @@ class ApprovalLinkSigner:
             claims = ApprovalClaims.model_validate(json.loads(_unb64(payload)))
         except (ValueError, binascii.Error, ValidationError):
             raise forged from None
-        if claims.v != _VERSION or claims.purpose != PURPOSE or claims.ticket_id != ticket_id:
+        if claims.v != _VERSION or claims.purpose != purpose or claims.ticket_id != ticket_id:
             raise forged
         if now.timestamp() >= claims.expires_at:
             raise ApprovalLinkExpired(

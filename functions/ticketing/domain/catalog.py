@@ -8,6 +8,7 @@ from importlib import resources
 
 from pydantic import Field
 
+from .execution import SIMULATED, ActionExecutor
 from .models import Analysis, Category, Model, ResolutionPlan, ResolutionStep, Risk
 
 
@@ -18,6 +19,8 @@ class CatalogAction(Model):
     # What is at stake when the action runs, and why in one line (approval policies route on it).
     risk: Risk
     risk_reason: str = Field(min_length=1)
+    # How the action is carried out (domain/execution.py); configuration may override it per deployment.
+    executor: ActionExecutor = SIMULATED
 
     def step(self) -> ResolutionStep:
         """The action as a plan step (the risk stays in the catalog, outside the plan and its hash)."""
@@ -48,6 +51,10 @@ class ResolutionCatalog(Model):
     def risks(self) -> dict[str, CatalogAction]:
         """Every known action with its risk, by id."""
         return {a.action_id: a for entry in self.categories.values() for a in entry.steps}
+
+    def executors(self, overrides: dict[str, ActionExecutor] | None = None) -> dict[str, ActionExecutor]:
+        """How each known action runs: as the catalog declares it, unless configuration overrides it."""
+        return {**{a.action_id: a.executor for a in self.risks().values()}, **(overrides or {})}
 
     def plan_risk(self, plan: ResolutionPlan) -> Risk:
         """A plan's risk: its riskiest action's (an action the catalog does not know counts as high)."""

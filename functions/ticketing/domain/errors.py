@@ -103,3 +103,9 @@ class PlanNotApproved(SupportflowError):
 
 class ResolutionStepFailed(SupportflowError):
     pass
+
+
+class ExecutorUnavailable(SupportflowError):
+    """A system an executor acts on (Cognito, Systems Manager) refused for a reason a later retry may fix,
+    or a device command is still running when the bounded wait ends; Execute's retry carries on from the
+    executor's journal, so nothing is sent twice."""

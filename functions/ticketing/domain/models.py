@@ -308,11 +308,23 @@ class Decision(Model):
         return self.proposed_plan_hash or self.plan_hash
 
 
+class InstanceOutcome(Model):
+    """What one managed instance reported for a device command (the output truncated)."""
+
+    instance_id: str
+    status: str
+    output: str = ""
+
+
 class StepResult(Model):
     action_id: str
     status: Literal["succeeded", "failed"]
     detail: str
     finished_at: datetime
+    # Which executor ran it ("simulated", "identity", "device", ...; empty in checkpoints from before executors).
+    executor: str = ""
+    # A device command's status and truncated output per managed instance.
+    instances: list[InstanceOutcome] = Field(default_factory=list)
 
 
 class ApprovalRequest(Model):
