@@ -31,7 +31,19 @@ LAMBDA_PLATFORM = "manylinux2014_x86_64"
 # Every AWS API the Lambda code calls (ticketing.adapters, and bedrock-runtime for strands), and xray:
 # the X-Ray SDK behind Powertools' Tracer builds an X-Ray client when it loads, and fails without its model.
 BOTOCORE_SERVICES = frozenset(
-    {"bedrock-agentcore", "bedrock-runtime", "events", "secretsmanager", "sesv2", "sqs", "stepfunctions", "sts", "xray"}
+    {
+        "bedrock-agentcore",
+        "bedrock-runtime",
+        "cognito-idp",
+        "events",
+        "secretsmanager",
+        "sesv2",
+        "sqs",
+        "ssm",
+        "stepfunctions",
+        "sts",
+        "xray",
+    }
 )
 BASE_REQUIREMENTS = "requirements.txt"
 AGENT_REQUIREMENTS = "requirements-agent.txt"

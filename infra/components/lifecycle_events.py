@@ -31,6 +31,7 @@ from ticketing.contract import Env
 from ticketing.domain.events import SOURCE
 
 from .functions import METRICS_NAMESPACE, SERVICE_NAME
+from .monitoring import alarm_when
 
 
 def _queue(scope: Construct, name: str, **kwargs: object) -> sqs.Queue:
@@ -116,8 +117,7 @@ class LifecycleEvents(Construct):
 
         notify = actions.SnsAction(alarm_topic)
         five_minutes = Duration.minutes(5)
-        self.alarms: dict[str, cloudwatch.Alarm] = {}
-        for name, metric, what in (
+        alarms = (
             (
                 "WebhookDeliveriesFailed",
                 self.webhook_dead_letters.metric_approximate_number_of_messages_visible(period=five_minutes),
@@ -139,19 +139,8 @@ class LifecycleEvents(Construct):
                 ),
                 "A checkpoint's event was refused by the bus and the retry queue: see the step's log for the event.",
             ),
-        ):
-            alarm = cloudwatch.Alarm(
-                self,
-                name,
-                metric=metric,
-                threshold=1,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-                alarm_description=what,
-            )
-            alarm.add_alarm_action(notify)
-            self.alarms[name] = alarm
+        )
+        self.alarms = {name: alarm_when(self, name, metric, 1, what, notify) for name, metric, what in alarms}
 
     def _webhook_rule(self, number: int) -> events.Rule:
         """Every event on the bus, as `{"subscriber": number, "event": <the whole event>}` on the delivery queue."""

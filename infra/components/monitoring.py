@@ -79,17 +79,30 @@ class Operations(Construct):
                 "The API answered callers with HTTP 5xx.",
             ),
         }
-        self.alarms: dict[str, cloudwatch.Alarm] = {}
-        for name, (metric, threshold, description) in alarms.items():
-            alarm = cloudwatch.Alarm(
-                self,
-                name,
-                metric=metric,
-                threshold=threshold,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-                alarm_description=description,
-            )
-            alarm.add_alarm_action(notify)
-            self.alarms[name] = alarm
+        self.alarms = {
+            name: alarm_when(self, name, metric, threshold, description, notify)
+            for name, (metric, threshold, description) in alarms.items()
+        }
+
+
+def alarm_when(
+    scope: Construct,
+    name: str,
+    metric: cloudwatch.IMetric,
+    threshold: float,
+    description: str,
+    notify: actions.SnsAction,
+) -> cloudwatch.Alarm:
+    """An alarm that notifies when `metric` reaches `threshold` in one period (no data: not breaching)."""
+    alarm = cloudwatch.Alarm(
+        scope,
+        name,
+        metric=metric,
+        threshold=threshold,
+        evaluation_periods=1,
+        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarm_description=description,
+    )
+    alarm.add_alarm_action(notify)
+    return alarm

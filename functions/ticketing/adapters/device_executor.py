@@ -21,6 +21,7 @@ from ..domain.errors import ExecutorUnavailable
 from ..domain.execution import CUSTOMER_TAG, ActionExecutor, ExecutorKind, JournalEntry
 from ..domain.models import InstanceOutcome, ResolutionStep, StepResult, Ticket, utc_now
 from ..ports import ActionJournal
+from .aws_errors import error_code, error_message, is_passing
 
 NAME = ExecutorKind.DEVICE.value
 # SendCommand takes at most 50 instance ids per call; one command per action keeps "sent once" simple.
@@ -172,11 +173,9 @@ def _ssm_errors(what: str) -> Iterator[None]:
     try:
         yield
     except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "")
-        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        if code in _PASSING or status >= 500 or status == 429:
+        code, message = error_code(error), error_message(error)
+        if is_passing(error, _PASSING):
             raise ExecutorUnavailable(f"Systems Manager could not {what} right now ({code}).") from error
-        message = error.response.get("Error", {}).get("Message", "")
         raise CommandRefused(f"Systems Manager refused to {what}: {code}: {message}"[:500]) from error
     except BotoCoreError as error:
         raise ExecutorUnavailable(f"Systems Manager could not be reached to {what}: {error}") from error

@@ -20,6 +20,7 @@ from ..domain.errors import ExecutorUnavailable
 from ..domain.execution import ActionExecutor, ExecutorKind, JournalEntry
 from ..domain.models import ResolutionStep, StepResult, Ticket, utc_now
 from ..ports import ActionJournal
+from .aws_errors import error_code, error_message, is_passing
 
 NAME = ExecutorKind.IDENTITY.value
 # Cognito answers these (or a 5xx) when a later attempt may succeed.
@@ -133,11 +134,9 @@ def _cognito_errors(operation: str) -> Iterator[None]:
     try:
         yield
     except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "")
-        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        if code in _PASSING or status >= 500 or status == 429:
+        code, message = error_code(error), error_message(error)
+        if is_passing(error, _PASSING):
             raise ExecutorUnavailable(f"Cognito could not {operation} right now ({code}).") from error
-        message = error.response.get("Error", {}).get("Message", "")
         raise StepRefused(f"Cognito refused {operation}: {code}: {message}"[:500]) from error
     except BotoCoreError as error:
         raise ExecutorUnavailable(f"Cognito could not be reached for {operation}: {error}") from error

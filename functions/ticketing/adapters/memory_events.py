@@ -14,6 +14,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from ..domain.errors import StoreUnavailable
+from .aws_errors import error_code, is_passing
 
 PAGE_SIZE = 100
 
@@ -71,10 +72,9 @@ def store_errors(what: str) -> Iterator[None]:
     try:
         yield
     except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "")
-        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        if code in _PASSING or status >= 500 or status == 429:
+        if is_passing(error, _PASSING):
             raise StoreUnavailable(
-                f"The ticket store could not {what} right now ({code}); nothing was changed. Please try again."
+                f"The ticket store could not {what} right now ({error_code(error)}); nothing was changed. "
+                "Please try again."
             ) from error
         raise
