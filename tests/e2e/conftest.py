@@ -28,11 +28,17 @@ def api(stack: LocalRuntime) -> ApiClient:
     return ApiClient(stack.base_url)
 
 
+# A run writes its final checkpoint (and publishes its event) a moment before it stops.
+_FINAL = {"COMPLETED", "REJECTED", "EXPIRED", "FAILED", "CLOSED", "ESCALATED"}
+
+
 def wait_for_state(api: ApiClient, ticket_id: str, states: set[str], timeout: float = 30) -> dict[str, Any]:
+    """The ticket once in one of `states`; for final states, once its run has stopped too (a resume may follow)."""
     deadline = time.monotonic() + timeout
     while True:
         view = api.ticket(ticket_id).json()
-        if view["state"] in states:
+        settled = view["state"] not in _FINAL or view["workflow"]["status"] != "RUNNING"
+        if view["state"] in states and settled:
             return dict(view)
         if time.monotonic() > deadline:
             raise AssertionError(f"{ticket_id} is {view['state']}, expected one of {states}")
