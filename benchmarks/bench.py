@@ -178,6 +178,8 @@ STACK_ENVIRONMENT = {
     Env.IDENTITY_USER_ATTRIBUTE.value: "email",
     Env.DEVICE_COMMAND_DOCUMENTS.value: '{"check-connection": "doc"}',
     Env.DEVICE_COMMAND_WAIT_SECONDS.value: "60",
+    Env.CONFIRMATION_TIMEOUT_SECONDS.value: "3600",
+    Env.MAX_REOPENINGS.value: "2",
 }
 
 

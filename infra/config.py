@@ -53,6 +53,13 @@ DEFAULTS: dict[str, Any] = {
     "identity_user_attribute": "preferred_username",
     # How long Execute waits for one device command before its retry waits again (the command is not resent).
     "device_command_wait_seconds": 120,
+    # After the last step the customer is asked "Is your issue resolved?" (true) or the ticket ends COMPLETED.
+    "customer_confirmation": True,
+    # How long the question waits before the ticket closes unanswered (7 days), how often a customer may
+    # reopen a ticket before it goes to the specialist (empty: the operator address).
+    "confirmation_timeout_seconds": 7 * 24 * 3600,
+    "max_reopenings": 2,
+    "specialist_email": "",
 }
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -84,6 +91,10 @@ class StackConfig:
     identity_user_pool_id: str
     identity_user_attribute: str
     device_command_wait_seconds: int
+    customer_confirmation: bool
+    confirmation_timeout_seconds: int
+    max_reopenings: int
+    specialist_email: str
 
     @classmethod
     def from_context(cls, node: Node) -> StackConfig:
@@ -106,6 +117,8 @@ class StackConfig:
             raise ValueError("webhook_retry_base_seconds must be 0-900 and webhook_max_attempts 1-1000")
         if config.snap_start not in ("where-it-pays", "all", "none"):
             raise ValueError("snap_start must be where-it-pays, all or none")
+        if config.confirmation_timeout_seconds < 1 or not 0 <= config.max_reopenings <= 10:
+            raise ValueError("confirmation_timeout_seconds must be positive and max_reopenings between 0 and 10")
         if config.approval_link_ttl_seconds < 0:
             raise ValueError("approval_link_ttl_seconds must be 0 (the approval timeout) or a positive number")
         return config

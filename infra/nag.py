@@ -107,6 +107,13 @@ def acknowledge(
         "token in the link is the credential; the API function verifies it before showing or deciding anything.",
     )
     _ack(
+        rest_api.root.resource_for_path("/confirmations/{ticket_id}"),
+        "APIG4",
+        "The customer's 'Is your issue resolved?' page is opened from an email by a customer with no AWS identity. "
+        "The HMAC-signed, expiring token in the link (purpose: confirmation) is the credential; the API function "
+        "verifies it before showing or answering anything.",
+    )
+    _ack(
         rest_api.root.resource_for_path("/openapi.json"),
         "APIG4",
         "The OpenAPI description of this API is public documentation generated from the code; it holds no "
@@ -136,7 +143,7 @@ def acknowledge(
     executions = f"arn:<AWS::Partition>:states:{region}:{account}:execution:{name_of_machine}:*"
     _ack(functions.api.role, f"IAM5[Resource::{executions}]", EXECUTION_BY_NAME)
     identities = f"arn:<AWS::Partition>:ses:{region}:{account}:identity/*"
-    for mailing in (functions.request_approval, functions.execute, functions.close_ticket):
+    for mailing in functions.mailers():
         assert mailing.role is not None
         _ack(mailing.role, f"IAM5[Resource::{identities}]", SANDBOX_RECIPIENTS)
     _ack(state_machine.role, "IAM5[Resource::*]", XRAY_AND_LOG_DELIVERY)

@@ -89,6 +89,14 @@ class SupportflowStack(Stack):
         DeviceCommands(self, "DeviceCommands").grant_run(functions.execute, config.device_command_wait_seconds)
         if config.identity_user_pool_id:
             grant_identity(functions.execute, config.identity_user_pool_id, config.identity_user_attribute)
+        # The customer's confirmation (README "The customer's confirmation"): the question's wait is also the
+        # API's to know (a late answer is 410, not 409); the recording step knows the reopening bound.
+        for asking in (functions.await_confirmation, functions.record_confirmation, functions.api):
+            asking.add_environment(Env.CONFIRMATION_TIMEOUT_SECONDS, str(config.confirmation_timeout_seconds))
+        functions.record_confirmation.add_environment(Env.MAX_REOPENINGS, str(config.max_reopenings))
+        functions.record_confirmation.add_environment(
+            Env.SPECIALIST_EMAIL, config.specialist_email or config.operator_email
+        )
 
         workflow = TicketStateMachine(
             self,
@@ -98,6 +106,10 @@ class SupportflowStack(Stack):
             retry_interval_seconds=config.retry_interval_seconds,
             max_approval_rounds=config.max_approval_rounds,
             log_execution_data=config.log_execution_data,
+            confirmation_timeout=Duration.seconds(config.confirmation_timeout_seconds)
+            if config.customer_confirmation
+            else None,
+            max_reopenings=config.max_reopenings,
         )
         state_machine = workflow.state_machine
 
@@ -111,13 +123,13 @@ class SupportflowStack(Stack):
             resources=[self.format_arn(service="ses", resource="identity", resource_name="*")],
             conditions={"StringEquals": {"ses:FromAddress": config.sender_email}},
         )
-        for mailing in (functions.request_approval, functions.execute, functions.close_ticket):
+        for mailing in functions.mailers():
             sender.grant(mailing, "ses:SendEmail")
             mailing.add_to_role_policy(to_recipients)
         read_signing_key = iam.PolicyStatement(
             actions=["secretsmanager:GetSecretValue"], resources=[signing_secret.secret_arn]
         )
-        for signer in (functions.request_approval, functions.api):
+        for signer in (functions.request_approval, functions.await_confirmation, functions.api):
             signer.add_environment(Env.SIGNING_SECRET_ARN, signing_secret.secret_arn)
             signer.add_to_role_policy(read_signing_key)
         if config.runs_model:

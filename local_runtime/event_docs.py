@@ -17,6 +17,8 @@ from ticketing.domain.checkpoint import Checkpoint, successor
 from ticketing.domain.events import DETAIL_TYPES, detail_schema, lifecycle_event
 from ticketing.domain.models import (
     ApprovalRequest,
+    ConfirmationAnswer,
+    ConfirmationRequest,
     Decision,
     ExternalRef,
     FailureReport,
@@ -95,6 +97,42 @@ def example_checkpoints() -> dict[TicketState, Checkpoint]:
     found[TicketState.EXPIRED] = _next(waiting, ticket, TicketState.EXPIRED, {}, 4)
     failure = FailureReport(error="StoreUnavailable", cause="(operators only)", failed_in=TicketState.EXECUTING)
     found[TicketState.FAILED] = _next(found[TicketState.EXECUTING], ticket, TicketState.FAILED, {"failure": failure}, 5)
+    # The customer's confirmation (stacks with customer_confirmation on): asked, then yes, no, or no answer.
+    completed = found[TicketState.COMPLETED]
+    question = ConfirmationRequest(
+        task_token="an example task token: never in an event",
+        number=1,
+        requested_at=_START + timedelta(minutes=26),
+        link_expires_at=_START + timedelta(days=7, minutes=26),
+    )
+    asked = _next(completed, ticket, TicketState.AWAITING_CONFIRMATION, {"confirmation": question}, 6)
+    found[TicketState.AWAITING_CONFIRMATION] = asked
+    yes = ConfirmationAnswer(
+        outcome="resolved", comment="a customer's comment: never in an event", answered_at=_START + timedelta(hours=2)
+    )
+    no = yes.model_copy(update={"outcome": "reopened"})
+    found[TicketState.RESOLVED] = _next(asked, ticket, TicketState.RESOLVED, {"answers": [yes]}, 7)
+    found[TicketState.CLOSED] = _next(
+        found[TicketState.RESOLVED],
+        ticket,
+        TicketState.CLOSED,
+        {"closing_note": "Closed: the customer confirmed that the issue is resolved."},
+        8,
+    )
+    found[TicketState.REOPENED] = _next(
+        asked,
+        ticket,
+        TicketState.REOPENED,
+        {"answers": [no], "decision": None, "approved_plan": None, "step_results": [], "confirmation": None},
+        7,
+    )
+    found[TicketState.ESCALATED] = _next(
+        asked,
+        ticket,
+        TicketState.ESCALATED,
+        {"answers": [no], "closing_note": "Escalated to the specialist after 1 reopening."},
+        7,
+    )
     return found
 
 

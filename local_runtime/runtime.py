@@ -71,6 +71,9 @@ LOCAL_CONTEXT: dict[str, Any] = {
     "webhook_urls": ["https://webhook-subscriber.local.invalid/"],
     "webhook_retry_base_seconds": 1,
     "webhook_max_attempts": 4,
+    # Tickets end COMPLETED after the last step unless asked ("customer_confirmation": True asks the customer
+    # "Is your issue resolved?"; the demo and the confirmation tests do).
+    "customer_confirmation": False,
 }
 WEBHOOK_INBOX_PATH = "/_local/webhook-inbox"
 MODEL_ENV = "SUPPORTFLOW_MODEL_ID"

@@ -26,7 +26,7 @@ from ticketing.domain.errors import (
 )
 from ticketing.domain.events import LifecycleEvent
 from ticketing.domain.execution import JournalEntry
-from ticketing.domain.models import Decision, Ticket, Vote, WorkflowRun, utc_now
+from ticketing.domain.models import ConfirmationAnswer, Decision, Ticket, Vote, WorkflowRun, utc_now
 from ticketing.domain.notifications import Email
 from ticketing.ports import ResolutionExecutor
 from ticketing.settings import Settings
@@ -138,6 +138,7 @@ class FakeWorkflow:
         self.runs_by_name: dict[str, FakeRun] = {}
         self.decisions: list[tuple[str, Decision]] = []
         self.closed_tokens: set[str] = set()
+        self.answers: list[tuple[str, ConfirmationAnswer]] = []
         self._lock = threading.Lock()
 
     def start(self, ticket: Ticket, *, request_fingerprint: str | None = None) -> None:
@@ -185,6 +186,13 @@ class FakeWorkflow:
                 raise TaskNoLongerWaiting("TaskTimedOut")
             self.closed_tokens.add(task_token)
             self.decisions.append((task_token, decision))
+
+    def send_answer(self, task_token: str, answer: ConfirmationAnswer) -> None:
+        with self._lock:
+            if task_token in self.closed_tokens:
+                raise TaskNoLongerWaiting("TaskTimedOut")
+            self.closed_tokens.add(task_token)
+            self.answers.append((task_token, answer))
 
     def running_since(self) -> list[datetime]:
         return [r.started_at for r in self.runs_by_name.values() if r.status == "RUNNING"]

@@ -49,6 +49,11 @@ class Env(StrEnum):
     IDENTITY_USER_ATTRIBUTE = "IDENTITY_USER_ATTRIBUTE"
     DEVICE_COMMAND_DOCUMENTS = "DEVICE_COMMAND_DOCUMENTS"
     DEVICE_COMMAND_WAIT_SECONDS = "DEVICE_COMMAND_WAIT_SECONDS"
+    # The customer's confirmation after the last step (issue 14 b): how long the question waits, how often
+    # a ticket may be reopened, and who gets a ticket reopened more often than that.
+    CONFIRMATION_TIMEOUT_SECONDS = "CONFIRMATION_TIMEOUT_SECONDS"
+    MAX_REOPENINGS = "MAX_REOPENINGS"
+    SPECIALIST_EMAIL = "SPECIALIST_EMAIL"
 
 
 # What each handler needs set to start; a function missing one fails at init, naming it.
@@ -72,6 +77,12 @@ REQUIRED_ENV: dict[str, frozenset[Env]] = {
         Env.APPROVAL_POLICY,
     },
     "ticketing.handlers.execute": _STEP | _MAILS,
+    "ticketing.handlers.request_confirmation": _STEP
+    | _MAILS
+    | {Env.SIGNING_SECRET_ARN, Env.CONFIRMATION_TIMEOUT_SECONDS},
+    "ticketing.handlers.record_confirmation": _STEP
+    | _MAILS
+    | {Env.MAX_REOPENINGS, Env.SPECIALIST_EMAIL, Env.CONFIRMATION_TIMEOUT_SECONDS},
     "ticketing.handlers.close_ticket": _STEP | _MAILS | {Env.APPROVER_EMAIL, Env.OPERATOR_EMAIL},
     "ticketing.handlers.api": _READS_CHECKPOINTS
     | {
@@ -82,6 +93,7 @@ REQUIRED_ENV: dict[str, frozenset[Env]] = {
         Env.MODEL_ID,
         Env.MAX_APPROVAL_ROUNDS,
         Env.APPROVAL_POLICY,
+        Env.CONFIRMATION_TIMEOUT_SECONDS,
     },
     "ticketing.handlers.approval_monitor": frozenset({Env.STATE_MACHINE_ARN}),
     "ticketing.handlers.republish_events": frozenset({Env.EVENT_BUS_NAME}),

@@ -14,7 +14,7 @@ from .domain.checkpoint import Checkpoint
 from .domain.conversation import Role, Turn
 from .domain.events import LifecycleEvent
 from .domain.execution import JournalEntry
-from .domain.models import Decision, ResolutionStep, StepResult, Ticket, Vote, WorkflowRun
+from .domain.models import ConfirmationAnswer, Decision, ResolutionStep, StepResult, Ticket, Vote, WorkflowRun
 from .domain.notifications import Email
 from .settings import Settings
 
@@ -101,6 +101,10 @@ class Workflow(Protocol):
 
     def send_decision(self, task_token: str, decision: Decision) -> None:
         """Hand the decision to the waiting task; `TaskNoLongerWaiting` when it no longer accepts one."""
+        ...
+
+    def send_answer(self, task_token: str, answer: ConfirmationAnswer) -> None:
+        """Hand the customer's confirmation to the waiting task; `TaskNoLongerWaiting` as for a decision."""
         ...
 
     def running_since(self) -> list[datetime]:

@@ -55,6 +55,13 @@ class Settings(BaseModel):
     # Device actions: JSON {command name: SSM document name} of the stack's documents, and the bounded wait.
     device_command_documents: str = Field(default="", validation_alias=Env.DEVICE_COMMAND_DOCUMENTS)
     device_command_wait_seconds: int = Field(default=60, ge=1, le=600, validation_alias=Env.DEVICE_COMMAND_WAIT_SECONDS)
+    # The customer's confirmation: how long "Is your issue resolved?" waits for an answer (and its link lives),
+    # how often a ticket may be reopened before it goes to a specialist, and the specialist's address.
+    confirmation_timeout_seconds: int = Field(
+        default=7 * 24 * 3600, gt=0, validation_alias=Env.CONFIRMATION_TIMEOUT_SECONDS
+    )
+    max_reopenings: int = Field(default=2, ge=0, le=10, validation_alias=Env.MAX_REOPENINGS)
+    specialist_email: str = Field(default="", validation_alias=Env.SPECIALIST_EMAIL)
     # A Bedrock model id or inference profile; "none" or empty: the rules and the catalog answer.
     model_id: str = Field(default="none", validation_alias=Env.MODEL_ID)
     # Lifecycle events: the bus every checkpoint is published on, and the queue that keeps what it refused.

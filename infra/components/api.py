@@ -48,6 +48,9 @@ ROUTES = (
     Route("/tickets/{ticket_id}/resume", "POST", client=True),
     Route("/approvals/{ticket_id}", "GET", client=False, query=("token",)),
     Route("/approvals/{ticket_id}", "POST", client=False),
+    # The customer's "Is your issue resolved?" link: the signed token is its credential, as for approvals.
+    Route("/confirmations/{ticket_id}", "GET", client=False, query=("token",)),
+    Route("/confirmations/{ticket_id}", "POST", client=False),
     Route("/openapi.json", "GET", client=False),
 )
 

@@ -63,6 +63,14 @@ SPECS = {
     "Execute": LambdaSpec(
         "ticketing.handlers.execute.handler", "Execute resolution: run exactly the approved plan", timeout_seconds=900
     ),
+    "AwaitConfirmation": LambdaSpec(
+        "ticketing.handlers.request_confirmation.handler",
+        "Await confirmation: checkpoint and email the customer a signed 'is it resolved?' link",
+    ),
+    "RecordConfirmation": LambdaSpec(
+        "ticketing.handlers.record_confirmation.handler",
+        "Record confirmation: close, reopen or escalate on the customer's answer (or its absence)",
+    ),
     "CloseTicket": LambdaSpec(
         "ticketing.handlers.close_ticket.handler", "Close a ticket as rejected, expired or failed"
     ),
@@ -90,6 +98,8 @@ class TicketFunctions:
     approval_timer: lambda_.Function
     request_approval: lambda_.Function
     execute: lambda_.Function
+    await_confirmation: lambda_.Function
+    record_confirmation: lambda_.Function
     close_ticket: lambda_.Function
     api: lambda_.Function
     approval_monitor: lambda_.Function
@@ -110,6 +120,8 @@ class TicketFunctions:
             self.approval_timer,
             self.request_approval,
             self.execute,
+            self.await_confirmation,
+            self.record_confirmation,
             self.close_ticket,
             self.api,
             self.approval_monitor,
@@ -126,6 +138,18 @@ class TicketFunctions:
             self.approval_timer,
             self.request_approval,
             self.execute,
+            self.await_confirmation,
+            self.record_confirmation,
+            self.close_ticket,
+        ]
+
+    def mailers(self) -> list[lambda_.Function]:
+        """The functions that send email (approval requests, notices, the customer's confirmation)."""
+        return [
+            self.request_approval,
+            self.execute,
+            self.await_confirmation,
+            self.record_confirmation,
             self.close_ticket,
         ]
 
@@ -196,6 +220,8 @@ def build_functions(
         approval_timer=function("ApprovalTimer"),
         request_approval=function("RequestApproval"),
         execute=function("Execute"),
+        await_confirmation=function("AwaitConfirmation"),
+        record_confirmation=function("RecordConfirmation"),
         close_ticket=function("CloseTicket"),
         api=function("Api"),
         approval_monitor=function("ApprovalMonitor"),

@@ -46,8 +46,11 @@ class TicketStateMachine(Construct):
         retry_interval_seconds: int,
         max_approval_rounds: int = 3,
         log_execution_data: bool = False,
+        confirmation_timeout: Duration | None = None,
+        max_reopenings: int = 0,
     ) -> None:
         super().__init__(scope, construct_id)
+        self._functions = functions
 
         def step(name: str, fn: Any, payload: dict[str, Any], result_path: str) -> tasks.LambdaInvoke:
             task = tasks.LambdaInvoke(
@@ -159,12 +162,13 @@ class TicketStateMachine(Construct):
                 "$.plan",
             )
         )
+        if confirmation_timeout is None:
+            execute.next(sfn.Succeed(self, "Completed"))
+        else:
+            execute.next(self._confirmation(step, guarded, confirmation_timeout, retry_interval_seconds, analyze))
         approved = (
             sfn.Choice(self, "Approved?")
-            .when(
-                sfn.Condition.string_equals("$.decision.outcome", "approved"),
-                execute.next(sfn.Succeed(self, "Completed")),
-            )
+            .when(sfn.Condition.string_equals("$.decision.outcome", "approved"), execute)
             .when(sfn.Condition.string_equals("$.decision.outcome", "changes_requested"), revise_plan)
             .otherwise(record_rejection.next(sfn.Succeed(self, "Rejected")))
         )
@@ -207,8 +211,16 @@ class TicketStateMachine(Construct):
             "StateMachine",
             state_machine_type=sfn.StateMachineType.STANDARD,
             definition_body=sfn.DefinitionBody.from_chainable(definition),
-            # Every round may wait the whole approval timeout; two hours more cover the steps around them.
-            timeout=Duration.seconds(max_approval_rounds * approval_timeout.to_seconds() + 2 * 3600),
+            # Every round may wait the whole approval timeout, and the customer the whole confirmation timeout,
+            # in each approval cycle (the first and one per reopening); two hours more cover the steps around them.
+            timeout=Duration.seconds(
+                (max_reopenings + 1 if confirmation_timeout else 1)
+                * (
+                    max_approval_rounds * approval_timeout.to_seconds()
+                    + (confirmation_timeout.to_seconds() if confirmation_timeout else 0)
+                )
+                + 2 * 3600
+            ),
             comment="supportflow: analyse a ticket, wait for a human decision, run the approved plan",
             tracing_enabled=True,
             # Every state transition is logged; inputs and outputs (customer text, task tokens) only on request.
@@ -218,3 +230,46 @@ class TicketStateMachine(Construct):
                 include_execution_data=log_execution_data,
             ),
         )
+
+    def _confirmation(
+        self,
+        step: Any,
+        guarded: Any,
+        timeout: Duration,
+        retry_interval_seconds: int,
+        analyze: tasks.LambdaInvoke,
+    ) -> sfn.IChainable:
+        """After the last step: ask the customer, then close, reopen (back to Analyze issue) or escalate."""
+        functions: TicketFunctions = self._functions
+        await_confirmation = tasks.LambdaInvoke(
+            self,
+            "Await confirmation",
+            lambda_function=functions.target(functions.await_confirmation),
+            integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+            payload=sfn.TaskInput.from_object({**TICKET, "task_token": sfn.JsonPath.task_token}),
+            retry_on_service_exceptions=False,
+            task_timeout=sfn.Timeout.duration(timeout),
+            result_path="$.confirmation",
+        )
+        _retry(await_confirmation, retry_interval_seconds)
+        record_answer = guarded(
+            step(
+                "Record confirmation",
+                functions.record_confirmation,
+                {"answer": sfn.JsonPath.object_at("$.confirmation")},
+                "$.closing",
+            )
+        )
+        record_no_answer = guarded(step("Record no answer", functions.record_confirmation, {}, "$.closing"))
+        await_confirmation.add_catch(record_no_answer, errors=[sfn.Errors.TIMEOUT], result_path="$.error")
+        guarded(await_confirmation)
+        closed = sfn.Succeed(self, "Closed")
+        record_no_answer.next(closed)
+        await_confirmation.next(record_answer)
+        record_answer.next(
+            sfn.Choice(self, "Resolved?")
+            .when(sfn.Condition.string_equals("$.closing.state", "REOPENED"), analyze)
+            .when(sfn.Condition.string_equals("$.closing.state", "ESCALATED"), sfn.Succeed(self, "Escalated"))
+            .otherwise(closed)
+        )
+        return await_confirmation

@@ -111,6 +111,9 @@ def moto_stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[MotoStack]:
             Env.MODEL_ID: "none",
             Env.MAX_APPROVAL_ROUNDS: "3",
             Env.APPROVAL_POLICY: ApprovalPolicy.single_approver(APPROVER).model_dump_json(),
+            Env.CONFIRMATION_TIMEOUT_SECONDS: "3600",
+            Env.MAX_REOPENINGS: "2",
+            Env.SPECIALIST_EMAIL: OPERATOR,
         }
         for key, value in env.items():
             monkeypatch.setenv(str(key), value)

@@ -51,7 +51,12 @@ def test_demo_tells_the_whole_story_and_exits_zero():
         # The catalog's executors, against moto: a Run Command on the customer's tagged instance.
         "network.check-connection-status: succeeded by the device executor (Run Command supportflow-local-",
         "network.restart-router: succeeded by the simulated executor",
-        "ended COMPLETED",
+        "is AWAITING_CONFIRMATION",
+        # The seed's end: the customer confirms, once; the ticket closes.
+        "cust-1001 opens it: GET -> 200, the steps that ran; ticket still AWAITING_CONFIRMATION",
+        'cust-1001 clicks "Yes, it works" with "the connection seems stable now": POST -> 200',
+        "The same click again: POST -> 409 already_answered",
+        "ended CLOSED: Closed: the customer confirmed",
         "Step Functions execution history:",
         "model calls 0 of at most 2 (no model is configured (MODEL_ID=none))",
     ):
@@ -74,7 +79,12 @@ def test_demo_tells_the_whole_story_and_exits_zero():
         "alex.admin@example.com approved; sam.admin@example.com approved",
         "matches the approved plan; ran 5 steps:",
         "account.reset-password: succeeded by the identity executor (Sent user cust-2002 a password reset",
-        "ended COMPLETED",
+        'cust-2002 clicks "No, it still happens" with "I still cannot sign in: the reset email never arrived.": '
+        "POST -> 200",
+        "saved: REOPENED (the customer answered reopened)",
+        "sam.admin@example.com clicks Approve the reopened ticket's plan: POST -> 200",
+        'cust-2002 clicks "Yes, it works" with "I can sign in now, thanks": POST -> 200',
+        "ended CLOSED: Closed: the customer confirmed",
     ):
         assert line in second, line
     assert second.count("checkpoint #4 saved") == 1  # one resume
@@ -92,9 +102,9 @@ def test_demo_tells_the_whole_story_and_exits_zero():
     ):
         assert line in third, line
     assert (
-        "Ticket 1 COMPLETED (expected COMPLETED, network.reset-adapter not run), ticket 2 COMPLETED (expected "
-        "COMPLETED after 1 of 2 waited, a repeat vote got 409, and 2 of 2 approved), ticket 3 REJECTED (expected "
-        "REJECTED by one admin, with its reason): OK"
+        "Ticket 1 CLOSED (expected CLOSED after 'Yes, it works', network.reset-adapter not run), ticket 2 CLOSED "
+        "(expected CLOSED after 1 of 2 waited, a repeat vote got 409, 2 of 2 approved, the customer reopened it and "
+        "confirmed the second plan), ticket 3 REJECTED (expected REJECTED by one admin, with its reason): OK"
     ) in out
     # It ends with the seed's recovery step: a fresh agent, asked over HTTP, answers from memory.
     recovery = out.split("=== Recovery:", 1)[1]
@@ -102,7 +112,7 @@ def test_demo_tells_the_whole_story_and_exits_zero():
     assert "/messages -> 200, answered by a fresh agent" in recovery
     answer = " ".join(recovery.split())
     assert "is about this issue: My internet connection keeps dropping every few minutes." in answer
-    assert "Where it stands (COMPLETED)" in answer and "What happens next:" in answer
+    assert "Where it stands (CLOSED)" in answer and "What happens next:" in answer
     assert "conversation -> 2 turns in AgentCore Memory" in recovery
     assert "!!" not in result.stderr  # no Node end-of-life banner
 

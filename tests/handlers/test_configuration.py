@@ -36,6 +36,8 @@ COMPLETE = {
     Env.IDENTITY_USER_ATTRIBUTE.value: "email",
     Env.DEVICE_COMMAND_DOCUMENTS.value: '{"check-connection": "doc"}',
     Env.DEVICE_COMMAND_WAIT_SECONDS.value: "60",
+    Env.CONFIRMATION_TIMEOUT_SECONDS.value: "3600",
+    Env.MAX_REOPENINGS.value: "2",
 }
 REQUIRED = sorted((module, name.value) for module, names in REQUIRED_ENV.items() for name in names)
 

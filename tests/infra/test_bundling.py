@@ -39,7 +39,7 @@ def assets(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def test_every_function_ships_its_handler_module(assets):
-    assert len(assets) == 11
+    assert len(assets) == 13
     for module, directory in assets.items():
         assert (directory / "ticketing" / "handlers" / f"{module}.py").is_file(), module
 

@@ -44,6 +44,9 @@ EXPECTED = {
     "RequestApproval": LOGS | XRAY | MEMORY | PUBLISH | {"ses:SendEmail", "secretsmanager:GetSecretValue"},
     # Runs device commands on tagged instances; identity actions only where a user pool is configured (below).
     "Execute": LOGS | XRAY | MEMORY | PUBLISH | DEVICE | {"ses:SendEmail"},
+    # Asks the customer "Is your issue resolved?" with a signed link; records the answer (no link, no task).
+    "AwaitConfirmation": LOGS | XRAY | MEMORY | PUBLISH | {"ses:SendEmail", "secretsmanager:GetSecretValue"},
+    "RecordConfirmation": LOGS | XRAY | MEMORY | PUBLISH | {"ses:SendEmail"},
     "CloseTicket": LOGS | XRAY | MEMORY | PUBLISH | {"ses:SendEmail"},
     "Api": LOGS
     | XRAY
@@ -61,7 +64,17 @@ EXPECTED = {
     "WebhookSender": LOGS | XRAY | CONSUME | {"secretsmanager:GetSecretValue", "sqs:SendMessage"},
     "RepublishEvents": LOGS | XRAY | CONSUME | {"events:PutEvents"},
 }
-STEPS = ("Analyze", "FindResolution", "RevisePlan", "ApprovalTimer", "RequestApproval", "Execute", "CloseTicket")
+STEPS = (
+    "Analyze",
+    "FindResolution",
+    "RevisePlan",
+    "ApprovalTimer",
+    "RequestApproval",
+    "Execute",
+    "AwaitConfirmation",
+    "RecordConfirmation",
+    "CloseTicket",
+)
 
 
 def _listed(value: Any) -> list[Any]:
@@ -102,7 +115,7 @@ def test_no_wildcard_resource_where_a_resource_can_be_named(template, function):
 
 
 def test_mail_to_sandbox_recipients_is_allowed_only_from_the_sender(template):
-    for function in ("RequestApproval", "Execute", "CloseTicket"):
+    for function in ("RequestApproval", "Execute", "AwaitConfirmation", "RecordConfirmation", "CloseTicket"):
         role = [k for k in resources_of_type(template, "AWS::IAM::Role") if k.startswith(f"{function}Role")][0]
         conditioned = [
             statement
@@ -134,7 +147,7 @@ def test_memory_and_email_grants_name_the_stack_resources(template):
     for function in ("Analyze", "RequestApproval", "Execute", "CloseTicket"):
         granted = permissions(template, function)
         assert granted["bedrock-agentcore:CreateEvent"] == [{"Fn::GetAtt": [memory, "MemoryArn"]}]
-    for function in ("RequestApproval", "Execute", "CloseTicket"):
+    for function in ("RequestApproval", "Execute", "AwaitConfirmation", "RecordConfirmation", "CloseTicket"):
         sender, recipients = permissions(template, function)["ses:SendEmail"]
         assert {"Ref": identity} in sender["Fn::Join"][1]
         assert json.dumps(recipients).endswith(':identity/*"]]}')  # conditioned on the sender, tested below

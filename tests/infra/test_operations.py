@@ -186,6 +186,8 @@ def test_model_functions_get_the_model_id_and_the_others_do_not(template):
         "api": "us.anthropic.claude-sonnet-4-6",
         "request_approval": None,
         "execute": None,
+        "request_confirmation": None,
+        "record_confirmation": None,
         "close_ticket": None,
         "approval_monitor": None,
         "webhook_sender": None,

@@ -34,11 +34,20 @@ def test_the_state_machine_is_standard_and_reads_like_the_workflow(template):
     assert [c["Next"] for c in choice["Choices"]] == ["Execute resolution", "Revise plan"]
     assert choice["Default"] == "Record rejection"
     assert states["Revise plan"]["Next"] == "Approval timer"
-    assert states["Execute resolution"]["Next"] == "Completed"
+    # customer_confirmation is on by default: the customer is asked, then the ticket closes, reopens or escalates.
+    assert states["Execute resolution"]["Next"] == "Await confirmation"
+    assert states["Await confirmation"]["Next"] == "Record confirmation"
+    assert states["Await confirmation"]["TimeoutSeconds"] == 7 * 24 * 3600
+    assert [c["Next"] for c in states["Await confirmation"]["Catch"]] == ["Record no answer", "Handle failure"]
+    resolved = states["Resolved?"]
+    assert [c["Next"] for c in resolved["Choices"]] == ["Analyze issue", "Escalated"]
+    assert resolved["Default"] == "Closed"
+    assert states["Record no answer"]["Next"] == "Closed"
     assert states["Record rejection"]["Next"] == "Rejected"
     assert states["Record expiry"]["Next"] == "Expired"
     assert states["Handle failure"]["Next"] == "Failed"
-    assert {states[s]["Type"] for s in ("Completed", "Rejected")} == {"Succeed"}
+    assert {states[s]["Type"] for s in ("Closed", "Escalated", "Rejected")} == {"Succeed"}
+    assert "Completed" not in states
     assert {states[s]["Type"] for s in ("Expired", "Failed")} == {"Fail"}
 
 
@@ -117,6 +126,8 @@ def test_api_routes(template):
         ("GET", "/tickets/{ticket_id}/conversation"),
         ("POST", "/tickets/{ticket_id}/resume"),
         ("GET", "/approvals/{ticket_id}"),
+        ("GET", "/confirmations/{ticket_id}"),
+        ("POST", "/confirmations/{ticket_id}"),
         ("POST", "/approvals/{ticket_id}"),
         ("GET", "/openapi.json"),
     }
@@ -133,6 +144,8 @@ def test_each_function_has_its_handler_and_environment(template):
         "ticketing.handlers.approval_timer.handler",
         "ticketing.handlers.request_approval.handler",
         "ticketing.handlers.execute.handler",
+        "ticketing.handlers.request_confirmation.handler",
+        "ticketing.handlers.record_confirmation.handler",
         "ticketing.handlers.close_ticket.handler",
         "ticketing.handlers.api.handler",
         "ticketing.handlers.approval_monitor.handler",

@@ -100,10 +100,12 @@ def test_the_layout_keeps_states_apart_and_forward_edges_point_down(definition: 
     for route in drawn.routes:
         source, target = drawn.states[route.edge.source], drawn.states[route.edge.target]
         assert (target.layer > source.layer) != route.back, route.edge
-    # The loops of the workflow are the back edges: a plan sent back, and a wait that timed out.
+    # The loops of the workflow are the back edges: a plan sent back, a wait that timed out, and a ticket the
+    # customer reopened (customer_confirmation is on in a deploy's defaults).
     assert {(r.edge.source, r.edge.target) for r in drawn.routes if r.back} == {
         ("Revise plan", "Approval timer"),
         ("Await approval", "Approval timer"),
+        ("Resolved?", "Analyze issue"),
     }
 
 

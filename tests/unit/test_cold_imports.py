@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PROBE = """
 import sys
 from ticketing.handlers import analyze, api, approval_monitor, close_ticket, execute, find_resolution, request_approval
+from ticketing.handlers import record_confirmation, request_confirmation
 from ticketing.bootstrap import AwsServices
 assert AwsServices(api.SETTINGS).language_model is None
 print(sorted(m for m in sys.modules if m.split(".")[0] in {"strands", "bedrock_agentcore"}))

@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 
 from ..domain.errors import ResumeRefused, TaskNoLongerWaiting, TicketIdTaken, TicketNotFound, WorkflowUnavailable
 from ..domain.executions import execution_arn
-from ..domain.models import Decision, Ticket, WorkflowRun
+from ..domain.models import ConfirmationAnswer, Decision, Ticket, WorkflowRun
 
 # Step Functions answers these when a task token can no longer be completed: the
 # task already received its result, timed out, or its execution ended.
@@ -109,8 +109,14 @@ class StepFunctionsWorkflow:
         return Ticket.model_validate(submitted["ticket"]), submitted.get("request_fingerprint")
 
     def send_decision(self, task_token: str, decision: Decision) -> None:
+        self._send_result(task_token, decision.model_dump_json())
+
+    def send_answer(self, task_token: str, answer: ConfirmationAnswer) -> None:
+        self._send_result(task_token, answer.model_dump_json())
+
+    def _send_result(self, task_token: str, output: str) -> None:
         try:
-            self._client.send_task_success(taskToken=task_token, output=decision.model_dump_json())
+            self._client.send_task_success(taskToken=task_token, output=output)
         except ClientError as error:
             code = error.response["Error"]["Code"]
             if code in CLOSED_TASK_ERRORS:

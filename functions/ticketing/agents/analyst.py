@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from ..domain.models import Analysis, Provenance, Ticket
 from ..domain.triage import analyze_ticket
 from .answers import TriageAnswer
 from .model_call import CallLimits, ModelCallFailed, call_for, provenance
-from .ticket_text import ticket_block
+from .ticket_text import follow_up_blocks, ticket_block
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +33,20 @@ Choose one severity:
 Answer only through the structured output tool. Quote the phrases you relied on as signals."""
 
 
-def analyze(ticket: Ticket, model: Any | None, model_id: str, limits: CallLimits = LIMITS) -> Analysis:
-    """The model's analysis when a model answers, else the rules' (saying why)."""
+def analyze(
+    ticket: Ticket,
+    model: Any | None,
+    model_id: str,
+    limits: CallLimits = LIMITS,
+    follow_ups: Sequence[str] = (),
+) -> Analysis:
+    """The model's analysis when a model answers, else the rules' (saying why).
+
+    `follow_ups`: what the customer wrote when they reopened the ticket (data for the model; the rules
+    read the ticket alone)."""
     if model is None:
         return _rules(ticket, Provenance(fallback_reason=NO_MODEL))
-    prompt = ticket_block(ticket)
+    prompt = "\n".join(part for part in (ticket_block(ticket), follow_up_blocks(follow_ups)) if part)
     try:
         answer, usage = call_for(model, TriageAnswer, system_prompt=SYSTEM_PROMPT, prompt=prompt, limits=limits)
     except ModelCallFailed as failed:

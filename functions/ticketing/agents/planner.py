@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from ..domain.catalog import ResolutionCatalog, load_catalog
@@ -16,7 +17,7 @@ from ..domain.models import Analysis, Category, Decision, Provenance, Resolution
 from ..domain.review import edited_plan
 from .answers import PlanAnswer
 from .model_call import CallLimits, CallUsage, ModelCallFailed, call_for, provenance
-from .ticket_text import data_block, ticket_block
+from .ticket_text import data_block, follow_up_blocks, ticket_block
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,12 @@ def catalog_block(catalog: ResolutionCatalog, category: Category) -> str:
 
 
 def plan(
-    ticket: Ticket, analysis: Analysis, model: Any | None, model_id: str, limits: CallLimits = LIMITS
+    ticket: Ticket,
+    analysis: Analysis,
+    model: Any | None,
+    model_id: str,
+    limits: CallLimits = LIMITS,
+    follow_ups: Sequence[str] = (),
 ) -> ResolutionPlan:
     """The agent's plan when the model answers with catalog actions only, else the catalog's."""
     catalog = load_catalog()
@@ -59,6 +65,8 @@ def plan(
         f"{analysis.summary}\nSignals: {', '.join(analysis.signals) or 'none'}\n"
         f"{catalog_block(catalog, analysis.category)}\n{ticket_block(ticket)}"
     )
+    if follow_ups:
+        prompt += "\n" + follow_up_blocks(follow_ups)
     try:
         answer, usage = call_for(
             model,

@@ -23,6 +23,7 @@ from ..domain.models import (
     Analysis,
     ApprovalRequest,
     ApprovalRound,
+    ConfirmationAnswer,
     Decision,
     ExternalRef,
     FailureReport,
@@ -161,8 +162,15 @@ class CheckpointSummary(BaseModel):
     def of(checkpoint: Checkpoint) -> CheckpointSummary:
         results = checkpoint.data.step_results
         note = ""
+        answers = checkpoint.data.answers
         if checkpoint.state is TicketState.EXECUTING and results:
             note = f"{results[-1].action_id} {results[-1].status}"
+        elif checkpoint.state in (TicketState.CLOSED, TicketState.ESCALATED):
+            note = checkpoint.data.closing_note
+        elif checkpoint.state in (TicketState.RESOLVED, TicketState.REOPENED) and answers:
+            note = f"the customer answered {answers[-1].outcome}"
+        elif checkpoint.state is TicketState.AWAITING_CONFIRMATION and checkpoint.data.confirmation:
+            note = f"question {checkpoint.data.confirmation.number} to the customer"
         elif checkpoint.data.decision is not None and checkpoint.state is not TicketState.COMPLETED:
             note = f"{checkpoint.data.decision.outcome} by {checkpoint.data.decision.decided_by}"
         return CheckpointSummary(
@@ -278,6 +286,14 @@ class RoundView(BaseModel):
         )
 
 
+class ConfirmationSummary(BaseModel):
+    """The question that waits (or waited); the task token is never shown."""
+
+    number: int
+    requested_at: datetime
+    link_expires_at: datetime
+
+
 class TicketView(BaseModel):
     """A ticket as `GET /tickets/{id}` shows it. The task token is never shown."""
 
@@ -304,6 +320,13 @@ class TicketView(BaseModel):
     executions: list[ExecutionSummary] = []
     # The newest execution in the AWS Step Functions console (graph view, event history), for operators.
     execution_console_url: str | None = None
+    # The customer's confirmation: the question asked after the last step, every answer (oldest first),
+    # how often the ticket was reopened, a reopened ticket's earlier review rounds, and why it closed.
+    confirmation: ConfirmationSummary | None = None
+    answers: list[ConfirmationAnswer] = []
+    reopenings: int = 0
+    earlier_rounds: list[RoundView] = []
+    closing_note: str = ""
 
     @staticmethod
     def of(record: TicketRecord) -> TicketView:
@@ -332,6 +355,17 @@ class TicketView(BaseModel):
             checkpoints=[CheckpointSummary.of(c) for c in record.history],
             workflow=WorkflowSummary.of(record.runs[-1]),
             executions=[ExecutionSummary.of(r) for r in record.runs],
+            confirmation=ConfirmationSummary(
+                number=data.confirmation.number,
+                requested_at=data.confirmation.requested_at,
+                link_expires_at=data.confirmation.link_expires_at,
+            )
+            if data and data.confirmation
+            else None,
+            answers=data.answers if data else [],
+            reopenings=data.reopenings if data else 0,
+            earlier_rounds=[RoundView.of(r) for r in data.earlier_rounds] if data else [],
+            closing_note=data.closing_note if data else "",
         )
 
 
@@ -410,4 +444,32 @@ class DecisionRecorded(BaseModel):
     vote: Vote | None = None
     approvals: int = 1
     approvals_needed: int = 1
+    links: dict[str, str]
+
+
+class PendingConfirmation(BaseModel):
+    """The question a confirmation link asks (GET with `Accept: application/json`); it decides nothing."""
+
+    ticket_id: str
+    state: str
+    question: int
+    plan: ResolutionPlan
+    step_results: list[StepResult]
+    expires_at: datetime
+    answers: list[str] = ["yes", "no"]
+
+
+class ConfirmationBody(BaseModel):
+    """POST /confirmations/{ticket_id}: the customer's answer, as a form or JSON."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=1, max_length=1024)
+    answer: Literal["yes", "no"] = Field(description="yes: 'Yes, it works'; no: 'No, it still happens'")
+    comment: str = Field(default="", max_length=MAX_COMMENT_CHARS)
+
+
+class ConfirmationRecorded(BaseModel):
+    ticket_id: str
+    answer: ConfirmationAnswer
     links: dict[str, str]

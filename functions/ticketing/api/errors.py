@@ -50,6 +50,10 @@ DOMAIN_ERRORS: dict[type[domain.SupportflowError], tuple[int, str]] = {
     domain.CheckpointNotFound: (404, "checkpoint_not_found"),
     domain.InvalidPlanEdit: (400, "invalid_plan_edit"),
     domain.RevisionRefused: (409, "revision_limit_reached"),
+    domain.ConfirmationLinkInvalid: (403, "confirmation_link_invalid"),
+    domain.ConfirmationLinkExpired: (410, "confirmation_link_expired"),
+    domain.ConfirmationClosed: (410, "confirmation_closed"),
+    domain.AlreadyAnswered: (409, "already_answered"),
 }
 INTERNAL = (500, "internal_error")
 

@@ -10,12 +10,14 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
 from .models import (
     Analysis,
     ApprovalRequest,
     ApprovalRound,
+    ConfirmationAnswer,
+    ConfirmationRequest,
     Decision,
     FailureReport,
     Model,
@@ -27,6 +29,12 @@ from .models import (
 )
 
 SCHEMA_VERSION = 1
+_CONFIRMATION_DEFAULTS: dict[str, object] = {
+    "confirmation": None,
+    "earlier_rounds": [],
+    "answers": [],
+    "closing_note": "",
+}
 
 
 class CheckpointData(Model):
@@ -41,6 +49,31 @@ class CheckpointData(Model):
     # Every closed review round, oldest first; `plan` is the latest proposal, `approved_plan` what runs.
     rounds: list[ApprovalRound] = Field(default_factory=list)
     approved_plan: ResolutionPlan | None = None
+    # The customer's confirmation: the question that waits (or waited), every answer so far (oldest first),
+    # and why the ticket closed (no answer, escalated) in words.
+    confirmation: ConfirmationRequest | None = None
+    # A reopened ticket's earlier review rounds (oldest first): `rounds` starts again, so each approval
+    # cycle has its own rounds and the max_approval_rounds bound.
+    earlier_rounds: list[ApprovalRound] = Field(default_factory=list)
+    answers: list[ConfirmationAnswer] = Field(default_factory=list)
+    closing_note: str = ""
+
+    @model_serializer(mode="wrap")
+    def _without_unasked_confirmation(self, serialize: SerializerFunctionWrapHandler) -> dict[str, object]:
+        # Checkpoints sealed before confirmations existed keep their content hash: the fields appear once set.
+        dumped: dict[str, object] = serialize(self)
+        for name, empty in _CONFIRMATION_DEFAULTS.items():
+            if dumped.get(name, empty) == empty:
+                dumped.pop(name, None)
+        return dumped
+
+    @property
+    def reopenings(self) -> int:
+        return sum(1 for a in self.answers if a.outcome == "reopened")
+
+    def follow_ups(self) -> list[str]:
+        """What the customer wrote each time they said the issue still happens (their words: data)."""
+        return [a.comment for a in self.answers if a.outcome == "reopened" and a.comment]
 
     @property
     def current_round(self) -> int:

@@ -97,6 +97,41 @@ def brief(ticket: Ticket, latest: Checkpoint | None, state: str) -> TicketBrief:
             f"{_edits(data)}"
         )
         next_ = "The remaining steps run, then you receive a completion email."
+    elif state == TicketState.COMPLETED and data is not None and data.confirmation is None and data.answers:
+        where = f"The new plan ran all {len(data.step_results)} steps ({steps}).{_edits(data)}"
+        next_ = "You will be asked again whether the issue is resolved."
+    elif state == TicketState.AWAITING_CONFIRMATION:
+        question = data.confirmation if data else None
+        until = f" until {_when(question.link_expires_at)}" if question else ""
+        ran = len(data.step_results) if data else 0
+        where = (
+            f"The approved plan ran all {ran} steps ({steps}).{_edits(data)} We asked you by email whether "
+            "the issue is resolved."
+        )
+        next_ = (
+            f'Answer through the link in that email{until}: "Yes, it works" closes the ticket; "No, it still '
+            'happens" (with what you see) reopens it for a new analysis and plan. Without an answer the ticket '
+            "is closed."
+        )
+    elif state == TicketState.RESOLVED:
+        where = "You confirmed that the issue is resolved."
+        next_ = "The ticket is being closed."
+    elif state == TicketState.REOPENED:
+        where = (
+            f"You said the issue still happens, so the ticket was reopened ({data.reopenings if data else 1} "
+            f"time(s)).{triage}"
+        )
+        next_ = "The issue is analysed again with what you wrote, and a new plan goes to an approver."
+    elif state == TicketState.CLOSED:
+        note = data.closing_note if data else ""
+        where = f"The ticket is closed. {note}".strip()
+        next_ = "Nothing more runs on this ticket. If the problem comes back, open a new ticket and mention this one."
+    elif state == TicketState.ESCALATED:
+        where = (
+            "You said the issue still happens after the plans we ran, more often than the workflow retries, "
+            "so a specialist took the ticket over."
+        )
+        next_ = "The specialist contacts you directly; nothing else runs automatically."
     elif state == TicketState.COMPLETED:
         ran = len(data.step_results) if data else 0
         where = f"It is resolved: the approved plan ran all {ran} steps ({steps}).{_edits(data)}"

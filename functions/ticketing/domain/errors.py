@@ -109,3 +109,19 @@ class ExecutorUnavailable(SupportflowError):
     """A system an executor acts on (Cognito, Systems Manager) refused for a reason a later retry may fix,
     or a device command is still running when the bounded wait ends; Execute's retry carries on from the
     executor's journal, so nothing is sent twice."""
+
+
+class ConfirmationLinkInvalid(SupportflowError):
+    """A customer's confirmation link that is forged, altered, truncated, or issued for another ticket."""
+
+
+class ConfirmationLinkExpired(SupportflowError):
+    """The confirmation link's own lifetime ended."""
+
+
+class ConfirmationClosed(SupportflowError):
+    """The ticket no longer waits for this answer: the question timed out, or a newer one replaced it."""
+
+
+class AlreadyAnswered(SupportflowError):
+    """The customer already answered this question (a second click, or two racing)."""

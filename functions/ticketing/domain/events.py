@@ -32,6 +32,11 @@ DETAIL_TYPES: dict[TicketState, str] = {
     TicketState.REJECTED: "Ticket Rejected",
     TicketState.EXPIRED: "Approval Expired",
     TicketState.FAILED: "Ticket Failed",
+    TicketState.AWAITING_CONFIRMATION: "Confirmation Requested",
+    TicketState.RESOLVED: "Ticket Resolved",
+    TicketState.REOPENED: "Ticket Reopened",
+    TicketState.CLOSED: "Ticket Closed",
+    TicketState.ESCALATED: "Ticket Escalated",
 }
 
 
@@ -72,6 +77,15 @@ class FailureFacts(Model):
     failed_in: str | None = None
 
 
+class ConfirmationFacts(Model):
+    """The customer's confirmation: which question, each answer's outcome (never their comment), reopenings."""
+
+    question: int
+    outcomes: list[str] = Field(default_factory=list)
+    reopenings: int = 0
+    closing_note: str = ""
+
+
 class CustomerText(Model):
     subject: str
     description: str
@@ -95,6 +109,7 @@ class EventDetail(Model):
     decision: DecisionFacts | None = None
     steps: list[StepOutcome] = Field(default_factory=list)
     failure: FailureFacts | None = None
+    confirmation: ConfirmationFacts | None = None
     links: dict[str, str]
     customer_text: CustomerText | None = Field(default=None, description="only when the stack is configured to")
 
@@ -156,6 +171,14 @@ def lifecycle_event(checkpoint: Checkpoint, *, base_url: str, include_customer_t
             error=data.failure.error, failed_in=data.failure.failed_in.value if data.failure.failed_in else None
         )
         if data.failure
+        else None,
+        confirmation=ConfirmationFacts(
+            question=data.confirmation.number if data.confirmation else len(data.answers),
+            outcomes=[a.outcome for a in data.answers],
+            reopenings=data.reopenings,
+            closing_note=data.closing_note,
+        )
+        if data.confirmation or data.answers or data.closing_note
         else None,
         links={"ticket": ticket_url, "conversation": f"{ticket_url}/conversation"},
         customer_text=CustomerText(subject=ticket.subject, description=ticket.description)

@@ -64,13 +64,29 @@ class TicketState(StrEnum):
     REJECTED = "REJECTED"
     EXPIRED = "EXPIRED"
     FAILED = "FAILED"
+    # The customer's confirmation after the last step (issue 14 b; only where the stack asks for it).
+    AWAITING_CONFIRMATION = "AWAITING_CONFIRMATION"
+    RESOLVED = "RESOLVED"
+    REOPENED = "REOPENED"
+    CLOSED = "CLOSED"
+    # Reopened more often than the stack allows: handed to a specialist, the workflow's part is over.
+    ESCALATED = "ESCALATED"
 
     @property
     def is_final(self) -> bool:
         return self in FINAL_STATES
 
 
-FINAL_STATES = frozenset({TicketState.COMPLETED, TicketState.REJECTED, TicketState.EXPIRED, TicketState.FAILED})
+FINAL_STATES = frozenset(
+    {
+        TicketState.COMPLETED,
+        TicketState.REJECTED,
+        TicketState.EXPIRED,
+        TicketState.FAILED,
+        TicketState.CLOSED,
+        TicketState.ESCALATED,
+    }
+)
 
 
 class Category(StrEnum):
@@ -396,3 +412,25 @@ class WorkflowRun(Model):
     @property
     def running(self) -> bool:
         return self.status == "RUNNING"
+
+
+ConfirmationOutcome = Literal["resolved", "reopened"]
+
+
+class ConfirmationRequest(Model):
+    """The customer was asked "Is your issue resolved?" after the last step (the task token stays here)."""
+
+    task_token: str
+    number: int = Field(ge=1)  # the ticket's n-th question: one per executed plan
+    requested_at: datetime
+    link_expires_at: datetime
+
+
+class ConfirmationAnswer(Model):
+    """The customer's answer, sent to the waiting workflow as the task output. `comment` is the customer's
+    own words: data for the next analysis, never an instruction."""
+
+    outcome: ConfirmationOutcome
+    comment: Annotated[str, StringConstraints(max_length=MAX_COMMENT_CHARS)] = ""
+    answered_at: datetime
+    number: int = Field(default=1, ge=1)

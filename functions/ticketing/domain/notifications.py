@@ -6,7 +6,17 @@ from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
-from .models import Analysis, ApprovalRound, Decision, FailureReport, Model, ResolutionPlan, StepResult, Ticket
+from .models import (
+    Analysis,
+    ApprovalRound,
+    ConfirmationAnswer,
+    Decision,
+    FailureReport,
+    Model,
+    ResolutionPlan,
+    StepResult,
+    Ticket,
+)
 
 
 class Email(Model):
@@ -241,3 +251,110 @@ def completion_notice(*, ticket: Ticket, plan: ResolutionPlan, results: Sequence
         "<p>Reply if the problem comes back.</p>",
     )
     return Email(to=(ticket.customer_email,), subject=subject, text=text, html=html, kind="completed")
+
+
+def confirmation_request(
+    *, ticket: Ticket, plan: ResolutionPlan, link: str, expires_at: datetime, reopenings_left: int
+) -> Email:
+    """After the last step: "Is your issue resolved?", with the customer's own signed link."""
+    subject = f"Your ticket {ticket.ticket_id}: is your issue resolved?"
+    again = (
+        "If it still happens, tell us what you see and we will look at it again."
+        if reopenings_left > 0
+        else "If it still happens, tell us what you see and a specialist will take it over."
+    )
+    text = (
+        f"Hello {ticket.customer_id},\n\nWe ran these steps for ticket {ticket.ticket_id}:\n{_steps_text(plan)}\n\n"
+        f"Please test your system and tell us whether the issue is resolved:\n{link}\n\n"
+        f'The page offers "Yes, it works" and "No, it still happens". {again} '
+        f"The link works until {_when(expires_at)}; if we hear nothing by then, we close the ticket.\n"
+    )
+    html = _html(
+        subject,
+        f"<h2>Is your issue resolved?</h2><p>We ran these steps for ticket {escape(ticket.ticket_id)}:</p>"
+        f"{_steps_html(plan)}<p>Please test your system and tell us:</p>"
+        f"<p><a href='{escape(link, quote=True)}'>Tell us whether it works</a></p>"
+        f"<p>{escape(again)} The link works until {escape(_when(expires_at))}; if we hear nothing by then, "
+        "we close the ticket.</p>",
+    )
+    return Email(to=(ticket.customer_email,), subject=subject, text=text, html=html, kind="confirmation")
+
+
+def _to_customer(ticket: Ticket, subject: str, lines: Sequence[str], kind: str) -> Email:
+    text = f"Hello {ticket.customer_id},\n\n" + "\n".join(lines) + "\n"
+    html = _html(subject, f"<h2>{escape(subject)}</h2>" + "".join(f"<p>{escape(line)}</p>" for line in lines))
+    return Email(to=(ticket.customer_email,), subject=subject, text=text, html=html, kind=kind)
+
+
+def resolved_notice(*, ticket: Ticket) -> Email:
+    return _to_customer(
+        ticket,
+        f"Your ticket {ticket.ticket_id} is closed",
+        [
+            "Thank you for confirming that your issue is resolved. We have closed the ticket.",
+            "If the problem comes back, open a new ticket and mention this one.",
+        ],
+        "closed-resolved",
+    )
+
+
+def reopened_notice(*, ticket: Ticket) -> Email:
+    return _to_customer(
+        ticket,
+        f"Your ticket {ticket.ticket_id} is open again",
+        [
+            "Thank you for telling us that the issue still happens. We have reopened the ticket and are "
+            "looking at it again with what you wrote.",
+            "An engineer reviews the next steps before anything runs, and we will ask you again afterwards.",
+        ],
+        "reopened",
+    )
+
+
+def unanswered_notice(*, ticket: Ticket) -> Email:
+    return _to_customer(
+        ticket,
+        f"Your ticket {ticket.ticket_id} is closed",
+        [
+            "We asked whether your issue was resolved and did not hear back, so we have closed the ticket.",
+            "If the problem is still there, open a new ticket and mention this one.",
+        ],
+        "closed-unanswered",
+    )
+
+
+def escalated_customer_notice(*, ticket: Ticket) -> Email:
+    return _to_customer(
+        ticket,
+        f"Your ticket {ticket.ticket_id} goes to a specialist",
+        [
+            "The issue still happens after the steps we ran, so a specialist takes your ticket over and "
+            "will contact you directly.",
+        ],
+        "escalated-customer",
+    )
+
+
+def specialist_escalation(
+    *, ticket: Ticket, answers: Sequence[ConfirmationAnswer], plan: ResolutionPlan | None, recipients: tuple[str, ...]
+) -> Email:
+    """To the specialist: the ticket was reopened more often than the stack allows; what the customer said."""
+    subject = f"Escalation: ticket {ticket.ticket_id} still unresolved after {len(answers)} attempts"
+    said = [a for a in answers if a.outcome == "reopened"]
+    text = (
+        f"Ticket {ticket.ticket_id} (customer {ticket.customer_id}) was reopened {len(said)} times; the workflow "
+        "stops here and the ticket is yours.\n\n"
+        + (f"The last plan that ran:\n{_steps_text(plan)}\n\n" if plan else "")
+        + "What the customer said each time (their words, quoted):\n"
+        + "".join(f"  {i}. {_when(a.answered_at)}: {a.comment or '(no comment)'}\n" for i, a in enumerate(said, 1))
+    )
+    items = "".join(
+        f"<li>{escape(_when(a.answered_at))}: <q>{escape(a.comment or '(no comment)')}</q></li>" for a in said
+    )
+    html = _html(
+        subject,
+        f"<h2>{escape(subject)}</h2><p>The workflow stops here and the ticket is yours.</p>"
+        + (f"<p>The last plan that ran:</p>{_steps_html(plan)}" if plan else "")
+        + f"<p>What the customer said each time:</p><ol>{items}</ol>",
+    )
+    return Email(to=recipients, subject=subject, text=text, html=html, kind="escalated")

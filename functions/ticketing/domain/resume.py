@@ -40,6 +40,19 @@ class ResumeInput(Model):
     decision: Decision | None = None
 
 
+# Ended well, or the plan ran and only the customer's answer was missing (a new ticket asks again).
+_NOT_RESUMABLE = frozenset(
+    {
+        TicketState.COMPLETED,
+        TicketState.REJECTED,
+        TicketState.AWAITING_CONFIRMATION,
+        TicketState.RESOLVED,
+        TicketState.CLOSED,
+        TicketState.ESCALATED,
+    }
+)
+
+
 def resume_point(latest: Checkpoint | None, workflow_running: bool) -> ResumeFrom:
     """The step a resumed execution starts at, or `ResumeRefused` when there is nothing to resume."""
     if workflow_running:
@@ -48,7 +61,7 @@ def resume_point(latest: Checkpoint | None, workflow_running: bool) -> ResumeFro
         )
     if latest is None:
         return "analysis"
-    if latest.state in (TicketState.COMPLETED, TicketState.REJECTED):
+    if latest.state in _NOT_RESUMABLE:
         raise ResumeRefused(
             f"This ticket is {latest.state.value}; only an expired, failed or stopped ticket can be resumed."
         )

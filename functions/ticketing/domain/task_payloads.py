@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .models import Analysis, Decision, ResolutionPlan, StepResult, Ticket
+from .models import Analysis, ConfirmationAnswer, Decision, ResolutionPlan, StepResult, Ticket
 
 
 class WorkflowTask(BaseModel):
@@ -72,6 +72,18 @@ class RequestApprovalTask(WorkflowTask):
 
 class ExecuteTask(WorkflowTask):
     decision: Decision
+
+
+class RequestConfirmationTask(WorkflowTask):
+    """Await confirmation: ask the customer whether the executed plan resolved the issue."""
+
+    task_token: str = Field(min_length=1)
+
+
+class RecordConfirmationTask(WorkflowTask):
+    """The customer's answer (None: nobody answered within the confirmation timeout)."""
+
+    answer: ConfirmationAnswer | None = None
 
 
 class TaskError(BaseModel):

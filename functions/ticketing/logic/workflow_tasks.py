@@ -48,14 +48,20 @@ from .checkpoints import latest_checkpoint, record_checkpoint
 
 
 def analyze(services: Services, task: AnalyzeTask) -> Analysis:
-    record_checkpoint(services.checkpoints, task.ticket, TicketState.ANALYZING, task.checkpoint_key("ANALYZING"))
+    written = record_checkpoint(
+        services.checkpoints, task.ticket, TicketState.ANALYZING, task.checkpoint_key("ANALYZING")
+    )
     from ..agents import analyst  # deferred: only the analyze function runs the analyst
 
-    return analyst.analyze(task.ticket, services.language_model, services.settings.model_id)
+    # A reopened ticket is analysed again with what the customer said when they reopened it (as data).
+    follow_ups = written.data.follow_ups()
+    if not follow_ups:
+        return analyst.analyze(task.ticket, services.language_model, services.settings.model_id)
+    return analyst.analyze(task.ticket, services.language_model, services.settings.model_id, follow_ups=follow_ups)
 
 
 def find_resolution(services: Services, task: FindResolutionTask) -> ResolutionPlan:
-    record_checkpoint(
+    written = record_checkpoint(
         services.checkpoints,
         task.ticket,
         TicketState.FINDING_SOLUTION,
@@ -64,7 +70,12 @@ def find_resolution(services: Services, task: FindResolutionTask) -> ResolutionP
     )
     from ..agents import planner  # deferred: only the planning functions run the planner
 
-    return planner.plan(task.ticket, task.analysis, services.language_model, services.settings.model_id)
+    follow_ups = written.data.follow_ups()
+    if not follow_ups:
+        return planner.plan(task.ticket, task.analysis, services.language_model, services.settings.model_id)
+    return planner.plan(
+        task.ticket, task.analysis, services.language_model, services.settings.model_id, follow_ups=follow_ups
+    )
 
 
 def approval_link(base_url: str, ticket_id: str, token: str) -> str:
