@@ -169,7 +169,8 @@ class Story:
 
     def finish(self, ticket_id: str, ticket: dict[str, Any]) -> dict[str, Any]:
         """Follow the ticket to its end and print what ran, what the customer was told, and the trails."""
-        final = self.follow_until(ticket_id, {"AWAITING_CONFIRMATION", "COMPLETED", "REJECTED", "FAILED", "EXPIRED"})
+        # The demo runs with the customer's confirmation on: COMPLETED is the moment before the question is asked.
+        final = self.follow_until(ticket_id, {"AWAITING_CONFIRMATION", "REJECTED", "FAILED", "EXPIRED"})
         decided = final["decision"]
         if decided and decided["votes"]:
             said = "; ".join(f"{v['approver']} {v['outcome']}" for v in decided["votes"])
