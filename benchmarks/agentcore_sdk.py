@@ -73,13 +73,13 @@ def sdk_pin() -> str:
 
 def asset_bytes(requirements: list[str], work: Path, name: str) -> int:
     """Build one code asset the way `infra.bundling.LocalPipBundling` does; its zipped size."""
-    from infra.bundling import pip_command, prune_botocore_models, zipped_size  # deferred: loads the CDK
+    from infra.bundling import pip_command, slim_site, zipped_size  # deferred: loads the CDK
 
     site = work / name
     listing = work / f"{name}.txt"
     listing.write_text("\n".join(requirements) + "\n")
     subprocess.run(pip_command(listing, site), check=True)
-    prune_botocore_models(site)
+    slim_site(site)
     shutil.copytree(FUNCTIONS / "ticketing", site / "ticketing", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     return zipped_size(site)
 

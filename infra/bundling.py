@@ -10,7 +10,9 @@ functions call: they are 28 of botocore's 30 MB, and most of every zip.
 
 from __future__ import annotations
 
+import gzip
 import io
+import json
 import shutil
 import subprocess
 import sys
@@ -81,7 +83,7 @@ class LocalPipBundling:
     def try_bundle(self, output_dir: str, *, image: DockerImage, **_: object) -> bool:
         out = Path(output_dir)
         subprocess.run(pip_command(FUNCTIONS_DIR / self.requirements, out), check=True)
-        prune_botocore_models(out)
+        slim_site(out)
         shutil.copytree(
             FUNCTIONS_DIR / "ticketing",
             out / "ticketing",
@@ -96,6 +98,74 @@ def prune_botocore_models(site: Path) -> None:
     for entry in (site / "botocore" / "data").iterdir():
         if entry.is_dir() and entry.name not in BOTOCORE_SERVICES:
             shutil.rmtree(entry)
+
+
+# Files pip installs that nothing imports or reads at run time: type stubs, pip's install records (the
+# metadata that importlib.metadata reads stays), boto3's resource models (the code builds clients only),
+# and the Swagger UI that Powertools serves only after `enable_swagger()`, which the API never calls.
+SWAGGER_UI = "aws_lambda_powertools/event_handler/openapi/swagger_ui"
+UNUSED_AT_RUN_TIME = (
+    "**/*.pyi",
+    "*.dist-info/RECORD",
+    "*.dist-info/INSTALLER",
+    "boto3/data/*/",
+    "boto3/examples/",
+    f"{SWAGGER_UI}/*.min.js",
+    f"{SWAGGER_UI}/*.min.css",
+    # The agent asset: cryptography (4.5 of its 15 MB zipped) and the cffi it is built on come with
+    # strands' MCP client (mcp -> pyjwt[crypto], for MCP's OAuth). The agents call Bedrock and use no
+    # MCP server, so none of it is imported; tests/infra/test_bundling.py runs an agent from the asset.
+    "cryptography/",
+    "cryptography-*.dist-info/",
+    "cffi/",
+    "cffi-*.dist-info/",
+    "_cffi_backend.*.so",
+    "pycparser/",
+    "pycparser-*.dist-info/",
+)
+# What a shape, an operation or a reference to a shape may carry that botocore reads only to write docs.
+DOCUMENTATION_KEYS = ("documentation", "documentationUrl")
+
+
+def slim_site(site: Path) -> None:
+    """Everything bundling removes from what pip installed: unused botocore models, docs and files."""
+    prune_botocore_models(site)
+    for model in sorted((site / "botocore" / "data").glob("*/*/service-2.json*")):
+        strip_model_documentation(model)
+    for examples in (site / "botocore" / "data").glob("*/*/examples-1.json*"):
+        examples.unlink()  # read only by botocore.docs, to write the examples of the API reference
+    for pattern in UNUSED_AT_RUN_TIME:
+        for path in sorted(site.glob(pattern)):
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+
+
+def strip_model_documentation(model: Path) -> None:
+    """Rewrite one service model without its documentation strings; botocore reads them only for docs.
+
+    Only where the model's schema puts documentation (the service, operations, shapes, members and
+    the shape references of operations and shapes), so a member named "documentation" stays.
+    The rewrite is byte-for-byte reproducible (gzip without a time stamp), so the asset hash holds.
+    """
+    gzipped = model.suffix == ".gz"
+    data = json.loads(gzip.decompress(model.read_bytes()) if gzipped else model.read_bytes())
+
+    def drop(node: dict[str, object]) -> None:
+        for key in DOCUMENTATION_KEYS:
+            node.pop(key, None)
+
+    drop(data)
+    for operation in data.get("operations", {}).values():
+        drop(operation)
+        for ref in (operation.get("input"), operation.get("output"), *operation.get("errors", [])):
+            if isinstance(ref, dict):
+                drop(ref)
+    for shape in data.get("shapes", {}).values():
+        drop(shape)
+        for ref in (*shape.get("members", {}).values(), shape.get("member"), shape.get("key"), shape.get("value")):
+            if isinstance(ref, dict):
+                drop(ref)
+    text = json.dumps(data, separators=(",", ":")).encode()
+    model.write_bytes(gzip.compress(text, mtime=0) if gzipped else text)
 
 
 def function_code(requirements: str = BASE_REQUIREMENTS) -> lambda_.Code:
