@@ -19,6 +19,7 @@ from ..domain.models import (
     EMAIL,
     MAX_COMMENT_CHARS,
     MAX_DESCRIPTION_CHARS,
+    MAX_STEP_NOTE_CHARS,
     MAX_SUBJECT_CHARS,
     Analysis,
     ApprovalRequest,
@@ -30,6 +31,8 @@ from ..domain.models import (
     NewTicket,
     PlanChanges,
     ResolutionPlan,
+    ResolutionStep,
+    StepReport,
     StepResult,
     TicketState,
     Vote,
@@ -472,4 +475,31 @@ class ConfirmationBody(BaseModel):
 class ConfirmationRecorded(BaseModel):
     ticket_id: str
     answer: ConfirmationAnswer
+    links: dict[str, str]
+
+
+class PendingStepReport(BaseModel):
+    """The step a step-report link asks about (GET with `Accept: application/json`); it decides nothing."""
+
+    ticket_id: str
+    state: str
+    step: ResolutionStep
+    kind: Literal["customer", "engineer"]
+    expires_at: datetime
+    outcomes: list[str] = ["done", "failed"]
+
+
+class StepReportBody(BaseModel):
+    """POST /steps/{ticket_id}: a person's report on the step they carried out, as a form or JSON."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=1, max_length=1024)
+    outcome: Literal["done", "failed"] = Field(description="done: 'Done'; failed: 'Didn't help' (or 'Failed')")
+    note: str = Field(default="", max_length=MAX_STEP_NOTE_CHARS)
+
+
+class StepReportRecorded(BaseModel):
+    ticket_id: str
+    report: StepReport
     links: dict[str, str]
