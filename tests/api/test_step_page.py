@@ -3,6 +3,7 @@ reports once; forged, foreign, expired, closed and replayed links change nothing
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
@@ -151,3 +152,14 @@ def test_a_malformed_report_is_400_and_changes_nothing(services: FakeServices, b
     sent = {**({"token": token} if body.get("outcome") == "maybe" else {}), **body}
     assert call(services, "POST", PATH, sent).error == (400, code)
     assert world(services) == before
+
+
+def test_the_ticket_view_and_the_conversation_know_the_waiting_step(services: FakeServices) -> None:
+    asked(services)
+    view = call(services, "GET", f"/tickets/{TICKET.ticket_id}").json()
+    assert view["state"] == "AWAITING_STEP_REPORT"
+    assert view["step_request"]["action_id"] == "network.restart-router" and view["step_request"]["kind"] == "customer"
+    assert "step-token-1" not in json.dumps(view)
+    assert view["checkpoints"][-1]["note"] == "network.restart-router waits for the customer's report"
+    said = call(services, "POST", f"/tickets/{TICKET.ticket_id}/messages", {"text": "What do I need to do?"})
+    assert "'Restart the router or modem' is for you to do" in said.json()["reply"]["text"]

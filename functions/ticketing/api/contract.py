@@ -172,6 +172,9 @@ class CheckpointSummary(BaseModel):
             note = checkpoint.data.closing_note
         elif checkpoint.state in (TicketState.RESOLVED, TicketState.REOPENED) and answers:
             note = f"the customer answered {answers[-1].outcome}"
+        elif checkpoint.state is TicketState.AWAITING_STEP_REPORT and checkpoint.data.step_request:
+            asked = checkpoint.data.step_request
+            note = f"{asked.action_id} waits for the {asked.kind}'s report"
         elif checkpoint.state is TicketState.AWAITING_CONFIRMATION and checkpoint.data.confirmation:
             note = f"question {checkpoint.data.confirmation.number} to the customer"
         elif checkpoint.data.decision is not None and checkpoint.state is not TicketState.COMPLETED:
@@ -297,6 +300,16 @@ class ConfirmationSummary(BaseModel):
     link_expires_at: datetime
 
 
+class StepRequestSummary(BaseModel):
+    """The person step that waits for a report (AWAITING_STEP_REPORT); the task token is never shown."""
+
+    action_id: str
+    kind: Literal["customer", "engineer"]
+    number: int
+    requested_at: datetime
+    link_expires_at: datetime
+
+
 class TicketView(BaseModel):
     """A ticket as `GET /tickets/{id}` shows it. The task token is never shown."""
 
@@ -330,6 +343,10 @@ class TicketView(BaseModel):
     reopenings: int = 0
     earlier_rounds: list[RoundView] = []
     closing_note: str = ""
+    # Person steps: the step waiting for the customer's or the engineer's report (AWAITING_STEP_REPORT only),
+    # and every report received (oldest first; their note included: the API's clients are the operators).
+    step_request: StepRequestSummary | None = None
+    step_reports: list[StepReport] = []
 
     @staticmethod
     def of(record: TicketRecord) -> TicketView:
@@ -369,6 +386,10 @@ class TicketView(BaseModel):
             reopenings=data.reopenings if data else 0,
             earlier_rounds=[RoundView.of(r) for r in data.earlier_rounds] if data else [],
             closing_note=data.closing_note if data else "",
+            step_request=StepRequestSummary.model_validate(data.step_request.model_dump(exclude={"task_token"}))
+            if data and data.step_request and record.state == TicketState.AWAITING_STEP_REPORT
+            else None,
+            step_reports=data.step_reports if data else [],
         )
 
 
