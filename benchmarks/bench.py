@@ -180,6 +180,8 @@ STACK_ENVIRONMENT = {
     Env.DEVICE_COMMAND_WAIT_SECONDS.value: "60",
     Env.CONFIRMATION_TIMEOUT_SECONDS.value: "3600",
     Env.MAX_REOPENINGS.value: "2",
+    Env.PERSON_STEPS.value: "true",
+    Env.PERSON_STEP_TIMEOUT_SECONDS.value: "3600",
 }
 
 

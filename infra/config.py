@@ -60,6 +60,12 @@ DEFAULTS: dict[str, Any] = {
     "confirmation_timeout_seconds": 7 * 24 * 3600,
     "max_reopenings": 2,
     "specialist_email": "",
+    # Person steps (with the catalog's executors): Execute stops at a customer or engineer step and the workflow
+    # waits for the person's report through a signed link, at most this long (2 days), then counts it failed;
+    # the engineer who gets engineer steps (empty: the operator address). false: those steps run simulated.
+    "person_steps": True,
+    "person_step_timeout_seconds": 2 * 24 * 3600,
+    "engineer_email": "",
 }
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -95,6 +101,9 @@ class StackConfig:
     confirmation_timeout_seconds: int
     max_reopenings: int
     specialist_email: str
+    person_steps: bool
+    person_step_timeout_seconds: int
+    engineer_email: str
 
     @classmethod
     def from_context(cls, node: Node) -> StackConfig:
@@ -119,6 +128,8 @@ class StackConfig:
             raise ValueError("snap_start must be where-it-pays, all or none")
         if config.confirmation_timeout_seconds < 1 or not 0 <= config.max_reopenings <= 10:
             raise ValueError("confirmation_timeout_seconds must be positive and max_reopenings between 0 and 10")
+        if config.person_step_timeout_seconds < 1:
+            raise ValueError("person_step_timeout_seconds must be a positive number")
         if config.approval_link_ttl_seconds < 0:
             raise ValueError("approval_link_ttl_seconds must be 0 (the approval timeout) or a positive number")
         return config
@@ -143,6 +154,11 @@ class StackConfig:
     def policy(self) -> ApprovalPolicy:
         """The approval policy file, validated (a bad one stops synthesis with a sentence naming the field)."""
         return load_policy(self.approval_policy, self.approver_email)
+
+    @property
+    def waits_for_people(self) -> bool:
+        """Customer and engineer steps wait for the person's report (the catalog's executors, person_steps on)."""
+        return self.person_steps and self.resolution_executor == "catalog"
 
     @property
     def runs_model(self) -> bool:

@@ -114,6 +114,13 @@ def acknowledge(
         "verifies it before showing or answering anything.",
     )
     _ack(
+        rest_api.root.resource_for_path("/steps/{ticket_id}"),
+        "APIG4",
+        "A customer or engineer step page is opened from an email by a customer or an engineer with no AWS "
+        "identity. The HMAC-signed, expiring token in the link (purpose: step report) is the credential; the API "
+        "function verifies it before showing or recording anything.",
+    )
+    _ack(
         rest_api.root.resource_for_path("/openapi.json"),
         "APIG4",
         "The OpenAPI description of this API is public documentation generated from the code; it holds no "

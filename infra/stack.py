@@ -10,6 +10,7 @@ from aws_cdk import aws_ses as ses
 from constructs import Construct
 
 from ticketing.contract import Env
+from ticketing.domain.catalog import load_catalog
 
 from . import nag
 from .components.api import STAGE, TicketApi
@@ -98,6 +99,14 @@ class SupportflowStack(Stack):
             Env.SPECIALIST_EMAIL, config.specialist_email or config.operator_email
         )
 
+        # Person steps (README "Person steps"): Execute stops at a customer or engineer step; Await step report
+        # emails the person a signed link and the workflow waits for the report.
+        functions.execute.add_environment(Env.PERSON_STEPS, "true" if config.waits_for_people else "false")
+        functions.await_step_report.add_environment(
+            Env.PERSON_STEP_TIMEOUT_SECONDS, str(config.person_step_timeout_seconds)
+        )
+        functions.await_step_report.add_environment(Env.ENGINEER_EMAIL, config.engineer_email or config.operator_email)
+
         workflow = TicketStateMachine(
             self,
             "TicketWorkflow",
@@ -110,6 +119,10 @@ class SupportflowStack(Stack):
             if config.customer_confirmation
             else None,
             max_reopenings=config.max_reopenings,
+            person_step_timeout=Duration.seconds(config.person_step_timeout_seconds)
+            if config.waits_for_people
+            else None,
+            max_steps_per_plan=load_catalog().max_steps_per_plan,
         )
         state_machine = workflow.state_machine
 
@@ -129,7 +142,12 @@ class SupportflowStack(Stack):
         read_signing_key = iam.PolicyStatement(
             actions=["secretsmanager:GetSecretValue"], resources=[signing_secret.secret_arn]
         )
-        for signer in (functions.request_approval, functions.await_confirmation, functions.api):
+        for signer in (
+            functions.request_approval,
+            functions.await_confirmation,
+            functions.await_step_report,
+            functions.api,
+        ):
             signer.add_environment(Env.SIGNING_SECRET_ARN, signing_secret.secret_arn)
             signer.add_to_role_policy(read_signing_key)
         if config.runs_model:

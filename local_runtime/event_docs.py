@@ -22,6 +22,7 @@ from ticketing.domain.models import (
     Decision,
     ExternalRef,
     FailureReport,
+    StepReportRequest,
     StepResult,
     Ticket,
     TicketState,
@@ -132,6 +133,19 @@ def example_checkpoints() -> dict[TicketState, Checkpoint]:
         TicketState.ESCALATED,
         {"answers": [no], "closing_note": "Escalated to the specialist after 1 reopening."},
         7,
+    )
+    # A person step (the customer restarts the router) waits for its report in the middle of the plan.
+    step = StepReportRequest(
+        task_token="an example task token: never in an event",
+        action_id=plan.steps[-1].action_id,
+        kind="customer",
+        recipient="jo@example.com",
+        number=5,
+        requested_at=_START + timedelta(minutes=21),
+        link_expires_at=_START + timedelta(days=2, minutes=21),
+    )
+    found[TicketState.AWAITING_STEP_REPORT] = _next(
+        found[TicketState.EXECUTING], ticket, TicketState.AWAITING_STEP_REPORT, {"step_request": step}, 5
     )
     return found
 

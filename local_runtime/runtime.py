@@ -74,6 +74,9 @@ LOCAL_CONTEXT: dict[str, Any] = {
     # Tickets end COMPLETED after the last step unless asked ("customer_confirmation": True asks the customer
     # "Is your issue resolved?"; the demo and the confirmation tests do).
     "customer_confirmation": False,
+    # With "resolution_executor": "catalog", customer and engineer steps run simulated unless asked
+    # ("person_steps": True emails the person a signed link and waits for their report, as deploys do).
+    "person_steps": False,
 }
 WEBHOOK_INBOX_PATH = "/_local/webhook-inbox"
 MODEL_ENV = "SUPPORTFLOW_MODEL_ID"

@@ -26,7 +26,7 @@ from ticketing.domain.errors import (
 )
 from ticketing.domain.events import LifecycleEvent
 from ticketing.domain.execution import JournalEntry
-from ticketing.domain.models import ConfirmationAnswer, Decision, Ticket, Vote, WorkflowRun, utc_now
+from ticketing.domain.models import ConfirmationAnswer, Decision, StepReport, Ticket, Vote, WorkflowRun, utc_now
 from ticketing.domain.notifications import Email
 from ticketing.ports import ResolutionExecutor
 from ticketing.settings import Settings
@@ -139,6 +139,7 @@ class FakeWorkflow:
         self.decisions: list[tuple[str, Decision]] = []
         self.closed_tokens: set[str] = set()
         self.answers: list[tuple[str, ConfirmationAnswer]] = []
+        self.step_reports: list[tuple[str, StepReport]] = []
         self._lock = threading.Lock()
 
     def start(self, ticket: Ticket, *, request_fingerprint: str | None = None) -> None:
@@ -193,6 +194,13 @@ class FakeWorkflow:
                 raise TaskNoLongerWaiting("TaskTimedOut")
             self.closed_tokens.add(task_token)
             self.answers.append((task_token, answer))
+
+    def send_step_report(self, task_token: str, report: StepReport) -> None:
+        with self._lock:
+            if task_token in self.closed_tokens:
+                raise TaskNoLongerWaiting("TaskTimedOut")
+            self.closed_tokens.add(task_token)
+            self.step_reports.append((task_token, report))
 
     def running_since(self) -> list[datetime]:
         return [r.started_at for r in self.runs_by_name.values() if r.status == "RUNNING"]

@@ -54,6 +54,11 @@ class Env(StrEnum):
     CONFIRMATION_TIMEOUT_SECONDS = "CONFIRMATION_TIMEOUT_SECONDS"
     MAX_REOPENINGS = "MAX_REOPENINGS"
     SPECIALIST_EMAIL = "SPECIALIST_EMAIL"
+    # Person steps (issue 14 c): whether Execute waits for the customer's and the engineer's reports, how long
+    # a report may take (and its link lives), and the engineer assigned to engineer steps.
+    PERSON_STEPS = "PERSON_STEPS"
+    PERSON_STEP_TIMEOUT_SECONDS = "PERSON_STEP_TIMEOUT_SECONDS"
+    ENGINEER_EMAIL = "ENGINEER_EMAIL"
 
 
 # What each handler needs set to start; a function missing one fails at init, naming it.
@@ -83,6 +88,9 @@ REQUIRED_ENV: dict[str, frozenset[Env]] = {
     "ticketing.handlers.record_confirmation": _STEP
     | _MAILS
     | {Env.MAX_REOPENINGS, Env.SPECIALIST_EMAIL, Env.CONFIRMATION_TIMEOUT_SECONDS},
+    "ticketing.handlers.request_step_report": _STEP
+    | _MAILS
+    | {Env.SIGNING_SECRET_ARN, Env.PERSON_STEP_TIMEOUT_SECONDS, Env.ENGINEER_EMAIL},
     "ticketing.handlers.close_ticket": _STEP | _MAILS | {Env.APPROVER_EMAIL, Env.OPERATOR_EMAIL},
     "ticketing.handlers.api": _READS_CHECKPOINTS
     | {

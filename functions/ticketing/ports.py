@@ -14,7 +14,16 @@ from .domain.checkpoint import Checkpoint
 from .domain.conversation import Role, Turn
 from .domain.events import LifecycleEvent
 from .domain.execution import JournalEntry
-from .domain.models import ConfirmationAnswer, Decision, ResolutionStep, StepResult, Ticket, Vote, WorkflowRun
+from .domain.models import (
+    ConfirmationAnswer,
+    Decision,
+    ResolutionStep,
+    StepReport,
+    StepResult,
+    Ticket,
+    Vote,
+    WorkflowRun,
+)
 from .domain.notifications import Email
 from .settings import Settings
 
@@ -105,6 +114,10 @@ class Workflow(Protocol):
 
     def send_answer(self, task_token: str, answer: ConfirmationAnswer) -> None:
         """Hand the customer's confirmation to the waiting task; `TaskNoLongerWaiting` as for a decision."""
+        ...
+
+    def send_step_report(self, task_token: str, report: StepReport) -> None:
+        """Hand a person's report on a step to the waiting task; `TaskNoLongerWaiting` as for a decision."""
         ...
 
     def running_since(self) -> list[datetime]:

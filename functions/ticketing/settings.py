@@ -62,6 +62,13 @@ class Settings(BaseModel):
     )
     max_reopenings: int = Field(default=2, ge=0, le=10, validation_alias=Env.MAX_REOPENINGS)
     specialist_email: str = Field(default="", validation_alias=Env.SPECIALIST_EMAIL)
+    # Person steps: with the catalog's executors, Execute stops at a customer or engineer step and the workflow
+    # waits (Await step report) for the person's report, at most this long; off: those steps run simulated.
+    person_steps: bool = Field(default=False, validation_alias=Env.PERSON_STEPS)
+    person_step_timeout_seconds: int = Field(
+        default=2 * 24 * 3600, gt=0, validation_alias=Env.PERSON_STEP_TIMEOUT_SECONDS
+    )
+    engineer_email: str = Field(default="", validation_alias=Env.ENGINEER_EMAIL)
     # A Bedrock model id or inference profile; "none" or empty: the rules and the catalog answer.
     model_id: str = Field(default="none", validation_alias=Env.MODEL_ID)
     # Lifecycle events: the bus every checkpoint is published on, and the queue that keeps what it refused.

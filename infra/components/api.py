@@ -51,6 +51,8 @@ ROUTES = (
     # The customer's "Is your issue resolved?" link: the signed token is its credential, as for approvals.
     Route("/confirmations/{ticket_id}", "GET", client=False, query=("token",)),
     Route("/confirmations/{ticket_id}", "POST", client=False),
+    Route("/steps/{ticket_id}", "GET", client=False, query=("token",)),
+    Route("/steps/{ticket_id}", "POST", client=False),
     Route("/openapi.json", "GET", client=False),
 )
 

@@ -71,6 +71,10 @@ SPECS = {
         "ticketing.handlers.record_confirmation.handler",
         "Record confirmation: close, reopen or escalate on the customer's answer (or its absence)",
     ),
+    "AwaitStepReport": LambdaSpec(
+        "ticketing.handlers.request_step_report.handler",
+        "Await step report: checkpoint and email a customer or engineer step with a signed report link",
+    ),
     "CloseTicket": LambdaSpec(
         "ticketing.handlers.close_ticket.handler", "Close a ticket as rejected, expired or failed"
     ),
@@ -100,6 +104,7 @@ class TicketFunctions:
     execute: lambda_.Function
     await_confirmation: lambda_.Function
     record_confirmation: lambda_.Function
+    await_step_report: lambda_.Function
     close_ticket: lambda_.Function
     api: lambda_.Function
     approval_monitor: lambda_.Function
@@ -122,6 +127,7 @@ class TicketFunctions:
             self.execute,
             self.await_confirmation,
             self.record_confirmation,
+            self.await_step_report,
             self.close_ticket,
             self.api,
             self.approval_monitor,
@@ -140,6 +146,7 @@ class TicketFunctions:
             self.execute,
             self.await_confirmation,
             self.record_confirmation,
+            self.await_step_report,
             self.close_ticket,
         ]
 
@@ -150,6 +157,7 @@ class TicketFunctions:
             self.execute,
             self.await_confirmation,
             self.record_confirmation,
+            self.await_step_report,
             self.close_ticket,
         ]
 
@@ -222,6 +230,7 @@ def build_functions(
         execute=function("Execute"),
         await_confirmation=function("AwaitConfirmation"),
         record_confirmation=function("RecordConfirmation"),
+        await_step_report=function("AwaitStepReport"),
         close_ticket=function("CloseTicket"),
         api=function("Api"),
         approval_monitor=function("ApprovalMonitor"),

@@ -48,6 +48,8 @@ class TicketStateMachine(Construct):
         log_execution_data: bool = False,
         confirmation_timeout: Duration | None = None,
         max_reopenings: int = 0,
+        person_step_timeout: Duration | None = None,
+        max_steps_per_plan: int = 6,
     ) -> None:
         super().__init__(scope, construct_id)
         self._functions = functions
@@ -77,6 +79,7 @@ class TicketStateMachine(Construct):
         )
         handle_failure.add_catch(failed, errors=[sfn.Errors.ALL], result_path="$.closing_error")
         handle_failure.next(failed)
+        self._handle_failure = handle_failure
 
         def guarded(task: tasks.LambdaInvoke) -> tasks.LambdaInvoke:
             task.add_catch(handle_failure, errors=[sfn.Errors.ALL], result_path="$.error")
@@ -135,7 +138,10 @@ class TicketStateMachine(Construct):
             step(
                 "Execute resolution",
                 functions.execute,
-                {"decision": sfn.JsonPath.object_at("$.decision")},
+                {
+                    "decision": sfn.JsonPath.object_at("$.decision"),
+                    **({"step_report": sfn.JsonPath.object_at("$.step_report")} if person_step_timeout else {}),
+                },
                 "$.execution",
             )
         )
@@ -162,13 +168,19 @@ class TicketStateMachine(Construct):
                 "$.plan",
             )
         )
-        if confirmation_timeout is None:
-            execute.next(sfn.Succeed(self, "Completed"))
+        after_last_step = (
+            sfn.Succeed(self, "Completed")
+            if confirmation_timeout is None
+            else self._confirmation(step, guarded, confirmation_timeout, retry_interval_seconds, analyze)
+        )
+        run_steps: sfn.IChainable = execute
+        if person_step_timeout is None:
+            execute.next(after_last_step)
         else:
-            execute.next(self._confirmation(step, guarded, confirmation_timeout, retry_interval_seconds, analyze))
+            run_steps = self._person_steps(execute, after_last_step, person_step_timeout, retry_interval_seconds)
         approved = (
             sfn.Choice(self, "Approved?")
-            .when(sfn.Condition.string_equals("$.decision.outcome", "approved"), execute)
+            .when(sfn.Condition.string_equals("$.decision.outcome", "approved"), run_steps)
             .when(sfn.Condition.string_equals("$.decision.outcome", "changes_requested"), revise_plan)
             .otherwise(record_rejection.next(sfn.Succeed(self, "Rejected")))
         )
@@ -213,11 +225,13 @@ class TicketStateMachine(Construct):
             definition_body=sfn.DefinitionBody.from_chainable(definition),
             # Every round may wait the whole approval timeout, and the customer the whole confirmation timeout,
             # in each approval cycle (the first and one per reopening); two hours more cover the steps around them.
+            # Each person step of a plan may wait the whole person-step timeout too.
             timeout=Duration.seconds(
                 (max_reopenings + 1 if confirmation_timeout else 1)
                 * (
                     max_approval_rounds * approval_timeout.to_seconds()
                     + (confirmation_timeout.to_seconds() if confirmation_timeout else 0)
+                    + (max_steps_per_plan * person_step_timeout.to_seconds() if person_step_timeout else 0)
                 )
                 + 2 * 3600
             ),
@@ -230,6 +244,46 @@ class TicketStateMachine(Construct):
                 include_execution_data=log_execution_data,
             ),
         )
+
+    def _person_steps(
+        self,
+        execute: tasks.LambdaInvoke,
+        after_last_step: sfn.IChainable,
+        timeout: Duration,
+        retry_interval_seconds: int,
+    ) -> sfn.IChainable:
+        """Execute runs the automated steps and stops at a customer or engineer step (`waiting_on`); Await step
+        report asks the person and waits for their report (or the timeout), then Execute records it and goes on."""
+        functions: TicketFunctions = self._functions
+        begin = sfn.Pass(self, "Begin steps", result=sfn.Result.from_object({}), result_path="$.step_report")
+        await_report = tasks.LambdaInvoke(
+            self,
+            "Await step report",
+            lambda_function=functions.target(functions.await_step_report),
+            integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+            payload=sfn.TaskInput.from_object(
+                {
+                    **TICKET,
+                    "action_id": sfn.JsonPath.string_at("$.execution.waiting_on"),
+                    "kind": sfn.JsonPath.string_at("$.execution.waiting_kind"),
+                    "task_token": sfn.JsonPath.task_token,
+                }
+            ),
+            retry_on_service_exceptions=False,
+            task_timeout=sfn.Timeout.duration(timeout),
+            result_path="$.step_report",
+        )
+        _retry(await_report, retry_interval_seconds)
+        # No report in time: Execute records the step as failed (the timeout error is its input).
+        await_report.add_catch(execute, errors=[sfn.Errors.TIMEOUT], result_path="$.step_report")
+        await_report.add_catch(self._handle_failure, errors=[sfn.Errors.ALL], result_path="$.error")
+        await_report.next(execute)
+        execute.next(
+            sfn.Choice(self, "Person step?")
+            .when(sfn.Condition.string_equals("$.execution.waiting_on", ""), after_last_step)
+            .otherwise(await_report)
+        )
+        return begin.next(execute)
 
     def _confirmation(
         self,

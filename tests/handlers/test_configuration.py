@@ -38,6 +38,8 @@ COMPLETE = {
     Env.DEVICE_COMMAND_WAIT_SECONDS.value: "60",
     Env.CONFIRMATION_TIMEOUT_SECONDS.value: "3600",
     Env.MAX_REOPENINGS.value: "2",
+    Env.PERSON_STEPS.value: "true",
+    Env.PERSON_STEP_TIMEOUT_SECONDS.value: "3600",
 }
 REQUIRED = sorted((module, name.value) for module, names in REQUIRED_ENV.items() for name in names)
 

@@ -47,6 +47,8 @@ EXPECTED = {
     # Asks the customer "Is your issue resolved?" with a signed link; records the answer (no link, no task).
     "AwaitConfirmation": LOGS | XRAY | MEMORY | PUBLISH | {"ses:SendEmail", "secretsmanager:GetSecretValue"},
     "RecordConfirmation": LOGS | XRAY | MEMORY | PUBLISH | {"ses:SendEmail"},
+    # Emails a customer or engineer step with a signed report link; the report itself goes through the API.
+    "AwaitStepReport": LOGS | XRAY | MEMORY | PUBLISH | {"ses:SendEmail", "secretsmanager:GetSecretValue"},
     "CloseTicket": LOGS | XRAY | MEMORY | PUBLISH | {"ses:SendEmail"},
     "Api": LOGS
     | XRAY
@@ -73,6 +75,7 @@ STEPS = (
     "Execute",
     "AwaitConfirmation",
     "RecordConfirmation",
+    "AwaitStepReport",
     "CloseTicket",
 )
 
@@ -115,7 +118,14 @@ def test_no_wildcard_resource_where_a_resource_can_be_named(template, function):
 
 
 def test_mail_to_sandbox_recipients_is_allowed_only_from_the_sender(template):
-    for function in ("RequestApproval", "Execute", "AwaitConfirmation", "RecordConfirmation", "CloseTicket"):
+    for function in (
+        "RequestApproval",
+        "Execute",
+        "AwaitConfirmation",
+        "RecordConfirmation",
+        "AwaitStepReport",
+        "CloseTicket",
+    ):
         role = [k for k in resources_of_type(template, "AWS::IAM::Role") if k.startswith(f"{function}Role")][0]
         conditioned = [
             statement
@@ -147,7 +157,14 @@ def test_memory_and_email_grants_name_the_stack_resources(template):
     for function in ("Analyze", "RequestApproval", "Execute", "CloseTicket"):
         granted = permissions(template, function)
         assert granted["bedrock-agentcore:CreateEvent"] == [{"Fn::GetAtt": [memory, "MemoryArn"]}]
-    for function in ("RequestApproval", "Execute", "AwaitConfirmation", "RecordConfirmation", "CloseTicket"):
+    for function in (
+        "RequestApproval",
+        "Execute",
+        "AwaitConfirmation",
+        "RecordConfirmation",
+        "AwaitStepReport",
+        "CloseTicket",
+    ):
         sender, recipients = permissions(template, function)["ses:SendEmail"]
         assert {"Ref": identity} in sender["Fn::Join"][1]
         assert json.dumps(recipients).endswith(':identity/*"]]}')  # conditioned on the sender, tested below

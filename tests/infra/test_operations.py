@@ -188,6 +188,7 @@ def test_model_functions_get_the_model_id_and_the_others_do_not(template):
         "execute": None,
         "request_confirmation": None,
         "record_confirmation": None,
+        "request_step_report": None,
         "close_ticket": None,
         "approval_monitor": None,
         "webhook_sender": None,

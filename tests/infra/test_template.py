@@ -31,11 +31,26 @@ def test_the_state_machine_is_standard_and_reads_like_the_workflow(template):
     assert states["Approved by policy"]["Next"] == "Approved?"
     assert states["Await approval"]["Next"] == "Approved?"
     choice = states["Approved?"]
-    assert [c["Next"] for c in choice["Choices"]] == ["Execute resolution", "Revise plan"]
+    assert [c["Next"] for c in choice["Choices"]] == ["Begin steps", "Revise plan"]
     assert choice["Default"] == "Record rejection"
     assert states["Revise plan"]["Next"] == "Approval timer"
+    # person_steps is on by default: Execute stops at a customer or engineer step and the workflow waits for
+    # the person's report (a failed one, or none in time, goes back to Execute, which records it as failed).
+    assert states["Begin steps"]["Next"] == "Execute resolution"
+    assert states["Execute resolution"]["Next"] == "Person step?"
+    person = states["Person step?"]
+    assert person["Choices"] == [
+        {"Variable": "$.execution.waiting_on", "StringEquals": "", "Next": "Await confirmation"}
+    ]
+    assert person["Default"] == "Await step report"
+    report = states["Await step report"]
+    assert report["Resource"].endswith(":states:::lambda:invoke.waitForTaskToken")
+    assert report["TimeoutSeconds"] == 2 * 24 * 3600 and report["Next"] == "Execute resolution"
+    assert [(c["ErrorEquals"], c["Next"]) for c in report["Catch"]] == [
+        (["States.Timeout"], "Execute resolution"),
+        (["States.ALL"], "Handle failure"),
+    ]
     # customer_confirmation is on by default: the customer is asked, then the ticket closes, reopens or escalates.
-    assert states["Execute resolution"]["Next"] == "Await confirmation"
     assert states["Await confirmation"]["Next"] == "Record confirmation"
     assert states["Await confirmation"]["TimeoutSeconds"] == 7 * 24 * 3600
     assert [c["Next"] for c in states["Await confirmation"]["Catch"]] == ["Record no answer", "Handle failure"]
@@ -128,6 +143,8 @@ def test_api_routes(template):
         ("GET", "/approvals/{ticket_id}"),
         ("GET", "/confirmations/{ticket_id}"),
         ("POST", "/confirmations/{ticket_id}"),
+        ("GET", "/steps/{ticket_id}"),
+        ("POST", "/steps/{ticket_id}"),
         ("POST", "/approvals/{ticket_id}"),
         ("GET", "/openapi.json"),
     }
@@ -146,6 +163,7 @@ def test_each_function_has_its_handler_and_environment(template):
         "ticketing.handlers.execute.handler",
         "ticketing.handlers.request_confirmation.handler",
         "ticketing.handlers.record_confirmation.handler",
+        "ticketing.handlers.request_step_report.handler",
         "ticketing.handlers.close_ticket.handler",
         "ticketing.handlers.api.handler",
         "ticketing.handlers.approval_monitor.handler",

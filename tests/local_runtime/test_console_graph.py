@@ -106,6 +106,7 @@ def test_the_layout_keeps_states_apart_and_forward_edges_point_down(definition: 
         ("Revise plan", "Approval timer"),
         ("Await approval", "Approval timer"),
         ("Resolved?", "Analyze issue"),
+        ("Await step report", "Execute resolution"),  # back to Execute with a person's report (person_steps)
     }
 
 

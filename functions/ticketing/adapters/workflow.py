@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 
 from ..domain.errors import ResumeRefused, TaskNoLongerWaiting, TicketIdTaken, TicketNotFound, WorkflowUnavailable
 from ..domain.executions import execution_arn
-from ..domain.models import ConfirmationAnswer, Decision, Ticket, WorkflowRun
+from ..domain.models import ConfirmationAnswer, Decision, StepReport, Ticket, WorkflowRun
 
 # Step Functions answers these when a task token can no longer be completed: the
 # task already received its result, timed out, or its execution ended.
@@ -113,6 +113,9 @@ class StepFunctionsWorkflow:
 
     def send_answer(self, task_token: str, answer: ConfirmationAnswer) -> None:
         self._send_result(task_token, answer.model_dump_json())
+
+    def send_step_report(self, task_token: str, report: StepReport) -> None:
+        self._send_result(task_token, report.model_dump_json())
 
     def _send_result(self, task_token: str, output: str) -> None:
         try:

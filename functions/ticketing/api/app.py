@@ -14,7 +14,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 
 from ..domain.errors import SupportflowError
-from . import approvals, confirmations, conversation, http, openapi, pages, tickets
+from . import approvals, confirmations, conversation, http, openapi, pages, steps, tickets
 from .errors import RequestError, status_and_code
 
 log = logging.getLogger(__name__)
@@ -25,6 +25,7 @@ app.include_router(tickets.router)
 app.include_router(conversation.router)
 app.include_router(approvals.router)
 app.include_router(confirmations.router)
+app.include_router(steps.router)
 
 
 @app.get(
@@ -52,7 +53,7 @@ def _refusal(error: RequestError | SupportflowError) -> Response[str]:
         if code == "internal_error":  # a domain error the API does not expect: its words are for operators
             message = "Something went wrong on our side; nothing was changed."
     event = app.current_event
-    if (event.path or "").startswith(("/approvals/", "/confirmations/")) and http.wants_html(event):
+    if (event.path or "").startswith(("/approvals/", "/confirmations/", "/steps/")) and http.wants_html(event):
         return http.html_response(status, pages.error_page(status, code, message))
     return http.json_response(status, {"error": code, "message": message})
 

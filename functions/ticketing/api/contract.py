@@ -19,6 +19,7 @@ from ..domain.models import (
     EMAIL,
     MAX_COMMENT_CHARS,
     MAX_DESCRIPTION_CHARS,
+    MAX_STEP_NOTE_CHARS,
     MAX_SUBJECT_CHARS,
     Analysis,
     ApprovalRequest,
@@ -30,6 +31,8 @@ from ..domain.models import (
     NewTicket,
     PlanChanges,
     ResolutionPlan,
+    ResolutionStep,
+    StepReport,
     StepResult,
     TicketState,
     Vote,
@@ -169,6 +172,9 @@ class CheckpointSummary(BaseModel):
             note = checkpoint.data.closing_note
         elif checkpoint.state in (TicketState.RESOLVED, TicketState.REOPENED) and answers:
             note = f"the customer answered {answers[-1].outcome}"
+        elif checkpoint.state is TicketState.AWAITING_STEP_REPORT and checkpoint.data.step_request:
+            asked = checkpoint.data.step_request
+            note = f"{asked.action_id} waits for the {asked.kind}'s report"
         elif checkpoint.state is TicketState.AWAITING_CONFIRMATION and checkpoint.data.confirmation:
             note = f"question {checkpoint.data.confirmation.number} to the customer"
         elif checkpoint.data.decision is not None and checkpoint.state is not TicketState.COMPLETED:
@@ -294,6 +300,16 @@ class ConfirmationSummary(BaseModel):
     link_expires_at: datetime
 
 
+class StepRequestSummary(BaseModel):
+    """The person step that waits for a report (AWAITING_STEP_REPORT); the task token is never shown."""
+
+    action_id: str
+    kind: Literal["customer", "engineer"]
+    number: int
+    requested_at: datetime
+    link_expires_at: datetime
+
+
 class TicketView(BaseModel):
     """A ticket as `GET /tickets/{id}` shows it. The task token is never shown."""
 
@@ -327,6 +343,10 @@ class TicketView(BaseModel):
     reopenings: int = 0
     earlier_rounds: list[RoundView] = []
     closing_note: str = ""
+    # Person steps: the step waiting for the customer's or the engineer's report (AWAITING_STEP_REPORT only),
+    # and every report received (oldest first; their note included: the API's clients are the operators).
+    step_request: StepRequestSummary | None = None
+    step_reports: list[StepReport] = []
 
     @staticmethod
     def of(record: TicketRecord) -> TicketView:
@@ -366,6 +386,10 @@ class TicketView(BaseModel):
             reopenings=data.reopenings if data else 0,
             earlier_rounds=[RoundView.of(r) for r in data.earlier_rounds] if data else [],
             closing_note=data.closing_note if data else "",
+            step_request=StepRequestSummary.model_validate(data.step_request.model_dump(exclude={"task_token"}))
+            if data and data.step_request and record.state == TicketState.AWAITING_STEP_REPORT
+            else None,
+            step_reports=data.step_reports if data else [],
         )
 
 
@@ -472,4 +496,31 @@ class ConfirmationBody(BaseModel):
 class ConfirmationRecorded(BaseModel):
     ticket_id: str
     answer: ConfirmationAnswer
+    links: dict[str, str]
+
+
+class PendingStepReport(BaseModel):
+    """The step a step-report link asks about (GET with `Accept: application/json`); it decides nothing."""
+
+    ticket_id: str
+    state: str
+    step: ResolutionStep
+    kind: Literal["customer", "engineer"]
+    expires_at: datetime
+    outcomes: list[str] = ["done", "failed"]
+
+
+class StepReportBody(BaseModel):
+    """POST /steps/{ticket_id}: a person's report on the step they carried out, as a form or JSON."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=1, max_length=1024)
+    outcome: Literal["done", "failed"] = Field(description="done: 'Done'; failed: 'Didn't help' (or 'Failed')")
+    note: str = Field(default="", max_length=MAX_STEP_NOTE_CHARS)
+
+
+class StepReportRecorded(BaseModel):
+    ticket_id: str
+    report: StepReport
     links: dict[str, str]

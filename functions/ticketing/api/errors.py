@@ -54,6 +54,10 @@ DOMAIN_ERRORS: dict[type[domain.SupportflowError], tuple[int, str]] = {
     domain.ConfirmationLinkExpired: (410, "confirmation_link_expired"),
     domain.ConfirmationClosed: (410, "confirmation_closed"),
     domain.AlreadyAnswered: (409, "already_answered"),
+    domain.StepLinkInvalid: (403, "step_link_invalid"),
+    domain.StepLinkExpired: (410, "step_link_expired"),
+    domain.StepReportClosed: (410, "step_report_closed"),
+    domain.AlreadyReported: (409, "already_reported"),
 }
 INTERNAL = (500, "internal_error")
 

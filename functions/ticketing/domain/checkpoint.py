@@ -22,6 +22,8 @@ from .models import (
     FailureReport,
     Model,
     ResolutionPlan,
+    StepReport,
+    StepReportRequest,
     StepResult,
     Ticket,
     TicketState,
@@ -34,6 +36,8 @@ _CONFIRMATION_DEFAULTS: dict[str, object] = {
     "earlier_rounds": [],
     "answers": [],
     "closing_note": "",
+    "step_request": None,
+    "step_reports": [],
 }
 
 
@@ -57,6 +61,10 @@ class CheckpointData(Model):
     earlier_rounds: list[ApprovalRound] = Field(default_factory=list)
     answers: list[ConfirmationAnswer] = Field(default_factory=list)
     closing_note: str = ""
+    # Person steps (issue 14 c): the step report that waits (or waited) for the customer or the engineer,
+    # and every report received (oldest first).
+    step_request: StepReportRequest | None = None
+    step_reports: list[StepReport] = Field(default_factory=list)
 
     @model_serializer(mode="wrap")
     def _without_unasked_confirmation(self, serialize: SerializerFunctionWrapHandler) -> dict[str, object]:

@@ -100,6 +100,22 @@ def brief(ticket: Ticket, latest: Checkpoint | None, state: str) -> TicketBrief:
     elif state == TicketState.COMPLETED and data is not None and data.confirmation is None and data.answers:
         where = f"The new plan ran all {len(data.step_results)} steps ({steps}).{_edits(data)}"
         next_ = "You will be asked again whether the issue is resolved."
+    elif state == TicketState.AWAITING_STEP_REPORT and data is not None and data.step_request is not None:
+        waiting = data.step_request
+        step = next((s for s in plan.steps if s.action_id == waiting.action_id), None) if plan else None
+        title = step.title if step else waiting.action_id
+        done = len(data.succeeded_actions())
+        where = (
+            f"The approved plan is running: {done} of {len(plan.steps) if plan else 0} steps done ({steps}). "
+            f"The step '{title}' is for "
+            + ("you to do: we emailed you its instructions." if waiting.kind == "customer" else "our engineer to do.")
+        )
+        next_ = (
+            f'Do the step, then use the link in that email until {_when(waiting.link_expires_at)}: "Done" lets the '
+            'next steps run; "Didn\'t help" stops the plan and the support team takes it from there.'
+            if waiting.kind == "customer"
+            else f"The engineer reports on it (until {_when(waiting.link_expires_at)}), then the next steps run."
+        )
     elif state == TicketState.AWAITING_CONFIRMATION:
         question = data.confirmation if data else None
         until = f" until {_when(question.link_expires_at)}" if question else ""

@@ -125,3 +125,19 @@ class ConfirmationClosed(SupportflowError):
 
 class AlreadyAnswered(SupportflowError):
     """The customer already answered this question (a second click, or two racing)."""
+
+
+class StepLinkInvalid(SupportflowError):
+    """A step-report link that is forged, altered, truncated, or issued for another ticket or purpose."""
+
+
+class StepLinkExpired(SupportflowError):
+    """The step-report link's own lifetime ended."""
+
+
+class StepReportClosed(SupportflowError):
+    """The step no longer waits for a report: it timed out, the ticket moved on, or its workflow stopped."""
+
+
+class AlreadyReported(SupportflowError):
+    """The step was already reported on (a second click, or two racing)."""

@@ -37,6 +37,7 @@ DETAIL_TYPES: dict[TicketState, str] = {
     TicketState.REOPENED: "Ticket Reopened",
     TicketState.CLOSED: "Ticket Closed",
     TicketState.ESCALATED: "Ticket Escalated",
+    TicketState.AWAITING_STEP_REPORT: "Step Report Requested",
 }
 
 
@@ -86,6 +87,15 @@ class ConfirmationFacts(Model):
     closing_note: str = ""
 
 
+class StepRequestFacts(Model):
+    """The person step that waits for a report: which action, who carries it out (never their address)."""
+
+    action_id: str
+    kind: str
+    number: int
+    link_expires_at: datetime
+
+
 class CustomerText(Model):
     subject: str
     description: str
@@ -110,6 +120,7 @@ class EventDetail(Model):
     steps: list[StepOutcome] = Field(default_factory=list)
     failure: FailureFacts | None = None
     confirmation: ConfirmationFacts | None = None
+    step_request: StepRequestFacts | None = None
     links: dict[str, str]
     customer_text: CustomerText | None = Field(default=None, description="only when the stack is configured to")
 
@@ -179,6 +190,14 @@ def lifecycle_event(checkpoint: Checkpoint, *, base_url: str, include_customer_t
             closing_note=data.closing_note,
         )
         if data.confirmation or data.answers or data.closing_note
+        else None,
+        step_request=StepRequestFacts(
+            action_id=data.step_request.action_id,
+            kind=data.step_request.kind,
+            number=data.step_request.number,
+            link_expires_at=data.step_request.link_expires_at,
+        )
+        if data.step_request and checkpoint.state is TicketState.AWAITING_STEP_REPORT
         else None,
         links={"ticket": ticket_url, "conversation": f"{ticket_url}/conversation"},
         customer_text=CustomerText(subject=ticket.subject, description=ticket.description)

@@ -71,6 +71,8 @@ class TicketState(StrEnum):
     CLOSED = "CLOSED"
     # Reopened more often than the stack allows: handed to a specialist, the workflow's part is over.
     ESCALATED = "ESCALATED"
+    # A step the customer or the assigned engineer carries out waits for their report (issue 14 c).
+    AWAITING_STEP_REPORT = "AWAITING_STEP_REPORT"
 
     @property
     def is_final(self) -> bool:
@@ -434,3 +436,34 @@ class ConfirmationAnswer(Model):
     comment: Annotated[str, StringConstraints(max_length=MAX_COMMENT_CHARS)] = ""
     answered_at: datetime
     number: int = Field(default=1, ge=1)
+
+
+PersonKind = Literal["customer", "engineer"]
+StepReportOutcome = Literal["done", "failed"]
+
+
+class StepReportRequest(Model):
+    """A person was asked to carry out one approved step and report back (the task token stays here).
+
+    `number` is the sequence number of the AWAITING_STEP_REPORT checkpoint that first asked: unique within
+    the ticket, so a link names the one request it answers, whatever the retries and reopenings."""
+
+    task_token: str
+    action_id: str
+    kind: PersonKind
+    recipient: str
+    number: int = Field(ge=1)
+    requested_at: datetime
+    link_expires_at: datetime
+
+
+class StepReport(Model):
+    """A person's report on a step they carried out, sent to the waiting workflow as the task output.
+    `note` is their own words: shown and kept as data, never an instruction."""
+
+    action_id: str
+    outcome: StepReportOutcome
+    note: Annotated[str, StringConstraints(max_length=MAX_STEP_NOTE_CHARS)] = ""
+    reported_at: datetime
+    number: int = Field(ge=1)
+    kind: PersonKind

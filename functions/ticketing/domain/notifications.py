@@ -13,7 +13,9 @@ from .models import (
     Decision,
     FailureReport,
     Model,
+    PersonKind,
     ResolutionPlan,
+    ResolutionStep,
     StepResult,
     Ticket,
 )
@@ -358,3 +360,42 @@ def specialist_escalation(
         + f"<p>What the customer said each time:</p><ol>{items}</ol>",
     )
     return Email(to=recipients, subject=subject, text=text, html=html, kind="escalated")
+
+
+def step_request(
+    *, ticket: Ticket, step: ResolutionStep, kind: PersonKind, recipient: str, link: str, expires_at: datetime
+) -> Email:
+    """One approved step a person carries out: its instructions and their own signed link to report back."""
+    if kind == "customer":
+        subject = f"Your ticket {ticket.ticket_id}: one step for you to do"
+        greeting = f"Hello {ticket.customer_id},"
+        ask = (
+            "As part of the approved plan for your ticket, please do this step, then tell us how it went. "
+            'The page offers "Done" and "Didn\'t help".'
+        )
+        after = "If we hear nothing by then, we count the step as not done and tell you what happens next."
+    else:
+        subject = f"Ticket {ticket.ticket_id}: step assigned to you: {step.title}"
+        greeting = "Hello,"
+        ask = (
+            f"The approved plan of ticket {ticket.ticket_id} (customer {ticket.customer_id}) has a step assigned "
+            "to you. Please carry it out, then mark it done or failed, with a note."
+        )
+        after = "If nobody reports by then, the step counts as failed."
+    lines = [step.instructions]
+    if step.note:
+        lines.append(f"For this ticket: {step.note}")
+    if kind == "engineer" and step.reviewer_note:
+        lines.append(f"The approver's note: {step.reviewer_note}")
+    text = (
+        f"{greeting}\n\n{ask}\n\n{step.title}\n" + "\n".join(f"  {line}" for line in lines) + "\n\n"
+        f"Report here:\n{link}\n\nThe link works once, until {_when(expires_at)}. {after}\n"
+    )
+    html = _html(
+        subject,
+        f"<h2>{escape(step.title)}</h2><p>{escape(ask)}</p>"
+        + "".join(f"<p>{escape(line)}</p>" for line in lines)
+        + f"<p><a href='{escape(link, quote=True)}'>Report on this step</a></p>"
+        f"<p>The link works once, until {escape(_when(expires_at))}. {escape(after)}</p>",
+    )
+    return Email(to=(recipient,), subject=subject, text=text, html=html, kind=f"step-{kind}")

@@ -72,6 +72,17 @@ class RequestApprovalTask(WorkflowTask):
 
 class ExecuteTask(WorkflowTask):
     decision: Decision
+    # After Await step report: the person's report (a StepReport), or the wait's timeout error
+    # (`{"Error": "States.Timeout", ...}`); empty on the way in from the decision.
+    step_report: dict[str, Any] = Field(default_factory=dict)
+
+
+class RequestStepReportTask(WorkflowTask):
+    """Await step report: ask the customer or the engineer to carry out one step and report back."""
+
+    action_id: str = Field(min_length=1)
+    kind: Literal["customer", "engineer"]
+    task_token: str = Field(min_length=1)
 
 
 class RequestConfirmationTask(WorkflowTask):
@@ -118,6 +129,9 @@ class ExecutionReport(BaseModel):
     step_results: list[StepResult]
     # False when a retried Execute found the ticket already COMPLETED and did nothing.
     completed_now: bool = True
+    # A person step stopped the run here: Await step report asks for it, then Execute carries on.
+    waiting_on: str = ""
+    waiting_kind: str = ""
 
 
 class ClosingReport(BaseModel):

@@ -209,6 +209,7 @@ def record_confirmation(services: Services, task: RecordConfirmationTask) -> Con
         approved_plan=None,
         step_results=[],
         confirmation=None,
+        step_request=None,
     )
     return ConfirmationReport(state="REOPENED", reopenings=reopenings)
 

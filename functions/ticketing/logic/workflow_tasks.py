@@ -44,6 +44,7 @@ from ..domain.task_payloads import (
     RevisePlanTask,
 )
 from ..ports import Services
+from . import person_steps
 from .checkpoints import latest_checkpoint, record_checkpoint
 
 
@@ -305,7 +306,8 @@ def execute_plan(services: Services, task: ExecuteTask) -> ExecutionReport:
         )
     # A resumed ticket that failed after its decision continues under that same recorded approval.
     resumed = latest.state is TicketState.FAILED and latest.data.decision == decision
-    if latest.state not in (TicketState.AWAITING_APPROVAL, TicketState.EXECUTING) and not resumed:
+    runnable = (TicketState.AWAITING_APPROVAL, TicketState.EXECUTING, TicketState.AWAITING_STEP_REPORT)
+    if latest.state not in runnable and not resumed:
         raise PlanNotApproved(f"Ticket {ticket.ticket_id} is {latest.state.value}, not ready to execute.")
 
     if latest.data.decision == decision and latest.state is not TicketState.AWAITING_APPROVAL:
@@ -323,11 +325,25 @@ def execute_plan(services: Services, task: ExecuteTask) -> ExecutionReport:
             approved_plan=plan,
             rounds=closed_rounds(latest.data, decision),
         )
+    if checkpoint.state is TicketState.AWAITING_STEP_REPORT:
+        # Back from Await step report: the person's report (or the wait's timeout) is the step's result.
+        checkpoint = person_steps.record_report(services, task, checkpoint)
     results = list(checkpoint.data.step_results)
     done = checkpoint.data.succeeded_actions()
     for action in plan.steps:
         if action.action_id in done:
             continue
+        person = person_steps.person_kind(services.settings, action.action_id)
+        if person is not None:
+            # A person carries this step out: the workflow asks them and comes back here with their report.
+            return ExecutionReport(
+                plan_hash=decision.plan_hash,
+                executor=executor.name,
+                step_results=results,
+                completed_now=False,
+                waiting_on=action.action_id,
+                waiting_kind=person,
+            )
         result = executor.run(ticket, action)
         results.append(result)
         checkpoint = record_checkpoint(
