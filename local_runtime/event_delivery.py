@@ -301,6 +301,9 @@ class QueuePoller:
             self._thread.join(timeout=5)
 
     def _run(self) -> None:
+        # Idle, the mapping polls less and less often (every 50 ms up to every 200 ms): each poll is a
+        # moto call that competes with the handlers for the interpreter. A message resets the pace.
+        idle = 0.05
         while not self._stop.is_set():
             try:
                 handled = self.poll_once()
@@ -309,8 +312,11 @@ class QueuePoller:
                     return
                 print(f"event source mapping for {self._mapping.function}: {error}")
                 handled = 0
-            if not handled:
-                self._stop.wait(0.05)
+            if handled:
+                idle = 0.05
+            else:
+                self._stop.wait(idle)
+                idle = min(idle * 2, 0.2)
 
     def poll_once(self) -> int:
         """Receive one message and invoke the function with it; the number of messages received."""
@@ -323,7 +329,8 @@ class QueuePoller:
         messages = answer.get("Messages", [])
         for message in messages:
             record = self._record(message)
-            dead_letters_before = self._dead_letters()
+            # Only an observed mapping (the webhook sender's) needs to tell a delivery from a dead-lettering.
+            dead_letters_before = self._dead_letters() if self._observe is not None else 0
             result = self._invoke(self._mapping.function, {"Records": [record]})
             failed_ids = (
                 {record["messageId"]}
