@@ -25,7 +25,7 @@ from ticketing.domain.errors import (
 from ticketing.domain.models import TicketState
 from ticketing.domain.review import ReviewRequest
 from ticketing.domain.task_payloads import CloseTask, ExecuteTask
-from ticketing.logic import approvals, workflow_tasks
+from ticketing.logic import approvals, checkpoints, workflow_tasks
 
 APPROVE = ReviewRequest(outcome="approved")
 REJECT = ReviewRequest(outcome="rejected", reason="Not the right fix.")
@@ -138,7 +138,7 @@ def test_the_click_that_lost_the_race_names_the_winners_decision_once_the_next_s
         if latest(services).state is TicketState.AWAITING_APPROVAL:
             workflow_tasks.execute_plan(services, task(ExecuteTask, decision=won))
 
-    monkeypatch.setattr(approvals, "time", SimpleNamespace(sleep=execute_runs_meanwhile))
+    monkeypatch.setattr(checkpoints, "time", SimpleNamespace(sleep=execute_runs_meanwhile))
     with pytest.raises(AlreadyDecided, match="already approved at .* by approver@example.com") as lost:
         approvals.decide(services, TICKET.ticket_id, token, REJECT)
     assert lost.value.outcome == "approved" and lost.value.decided_at == won.decided_at
@@ -149,7 +149,7 @@ def test_a_closed_task_with_no_decision_recorded_yet_is_already_decided_after_a_
     services: FakeServices, waiting: Checkpoint, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pauses: list[float] = []
-    monkeypatch.setattr(approvals, "time", SimpleNamespace(sleep=pauses.append))
+    monkeypatch.setattr(checkpoints, "time", SimpleNamespace(sleep=pauses.append))
     services.workflow.closed_tokens.add("task-token-1")  # another click's result was accepted first
     with pytest.raises(AlreadyDecided, match="already answered a moment ago"):
         approvals.decide(services, TICKET.ticket_id, link(services, waiting), APPROVE)
@@ -161,7 +161,7 @@ def test_a_closed_task_whose_run_stopped_meanwhile_is_closed_not_decided(
     services: FakeServices, waiting: Checkpoint, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(
-        approvals, "time", SimpleNamespace(sleep=lambda _: services.workflow.stop(TICKET.ticket_id, "ABORTED"))
+        checkpoints, "time", SimpleNamespace(sleep=lambda _: services.workflow.stop(TICKET.ticket_id, "ABORTED"))
     )
     services.workflow.closed_tokens.add("task-token-1")
     with pytest.raises(ApprovalWindowClosed, match="closed before the decision arrived"):
@@ -175,7 +175,7 @@ def test_a_closed_task_past_the_wait_deadline_is_expired_not_already_decided(mon
     assert waiting.data.approval is not None
     later = waiting.data.approval.requested_at + timedelta(seconds=61)
     monkeypatch.setattr(approvals, "utc_now", lambda: later)
-    monkeypatch.setattr(approvals, "time", SimpleNamespace(sleep=lambda _: None))
+    monkeypatch.setattr(checkpoints, "time", SimpleNamespace(sleep=lambda _: None))
     services.workflow.closed_tokens.add("task-token-1")  # the wait timed out
     with pytest.raises(ApprovalExpired, match="expired before anyone decided"):
         approvals.decide(

@@ -23,7 +23,7 @@ from ticketing.domain.models import Decision, TicketState
 from ticketing.domain.notifications import NEUTRAL_REJECTION
 from ticketing.domain.review import ReviewRequest
 from ticketing.domain.task_payloads import CloseTask, ExecuteTask, RevisePlanTask
-from ticketing.logic import approvals, workflow_tasks
+from ticketing.logic import approvals, checkpoints, workflow_tasks
 
 CHECK, RESTART, RESET, OUTAGE = (
     "network.check-connection-status",
@@ -156,7 +156,7 @@ def test_the_click_that_lost_to_a_request_for_changes_is_told_so(services, waiti
     # The loser's click passed the checks before the winner's was recorded; the Revise step records
     # it while the loser waits to say who decided.
     monkeypatch.setattr(
-        approvals, "time", SimpleNamespace(sleep=lambda _: workflow_tasks.revise_plan(services, revision))
+        checkpoints, "time", SimpleNamespace(sleep=lambda _: workflow_tasks.revise_plan(services, revision))
     )
     with pytest.raises(AlreadyDecided, match="sent back for changes"):
         decide(services, waiting, outcome="approved")

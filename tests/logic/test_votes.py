@@ -19,7 +19,7 @@ from ticketing.domain.errors import AlreadyDecided, ApprovalLinkInvalid
 from ticketing.domain.policy import parse_policy
 from ticketing.domain.review import ReviewRequest
 from ticketing.domain.task_payloads import ExecuteTask
-from ticketing.logic import approvals, workflow_tasks
+from ticketing.logic import approvals, checkpoints, workflow_tasks
 
 EXAMPLE = parse_policy(yaml.safe_load((Path(__file__).resolve().parents[2] / "policies" / "example.yaml").read_text()))
 ADMINS = EXAMPLE.members("account-admins")
@@ -114,7 +114,7 @@ def test_the_last_two_votes_racing_resume_once_and_lose_no_vote(services, race, 
                 (_, won), *_ = services.workflow.decisions
                 workflow_tasks.execute_plan(services, task(ExecuteTask, ACCOUNT, decision=won))
 
-    monkeypatch.setattr(approvals, "time", SimpleNamespace(sleep=next_step_records_the_decision))
+    monkeypatch.setattr(checkpoints, "time", SimpleNamespace(sleep=next_step_records_the_decision))
     # Both clicks count the other's vote before either sends: the race Step Functions must settle.
     both_recorded = threading.Barrier(2)
     real_record = services.votes.record

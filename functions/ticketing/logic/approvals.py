@@ -9,7 +9,6 @@ writes checkpoints; the step that runs after the decision records it.
 from __future__ import annotations
 
 import secrets
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -39,7 +38,7 @@ from ..domain.models import (
 )
 from ..domain.review import ReviewRequest, edited_plan, plan_changes
 from ..ports import Services
-from .checkpoints import latest_checkpoint
+from .checkpoints import checkpoint_after, latest_checkpoint
 from .tickets import require_ticket_id
 
 
@@ -260,13 +259,7 @@ def _send(
 
 def _after(services: Services, ticket: Ticket, waited: Checkpoint) -> Checkpoint:
     """The ticket's latest checkpoint once the step after a refused result has written one (or after a short wait)."""
-    current = latest_checkpoint(services.checkpoints, ticket)
-    for pause in _DECISION_VISIBLE_WITHIN:
-        if current.content_hash != waited.content_hash:
-            break
-        time.sleep(pause)
-        current = latest_checkpoint(services.checkpoints, ticket)
-    return current
+    return checkpoint_after(services.checkpoints, ticket, waited)
 
 
 def request_votes(services: Services, ticket: Ticket, approval: ApprovalRequest) -> list[Vote]:
@@ -367,7 +360,6 @@ def _decision(
 
 # After a decision is accepted, the next step records it within moments; a second click
 # that lost the race waits this long to say who decided and when.
-_DECISION_VISIBLE_WITHIN = (0.1, 0.2, 0.4, 0.8)
 
 
 def _why_closed(

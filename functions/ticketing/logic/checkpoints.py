@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from ..domain.checkpoint import Checkpoint, successor
@@ -45,3 +46,22 @@ def record_checkpoint(
         return after
     log.append(written, ticket.customer_id)
     return written
+
+
+# How long a refused answer waits for the step after it to write its checkpoint (seconds, one pause at a time).
+VISIBLE_WITHIN = (0.1, 0.2, 0.4, 0.8)
+
+
+def checkpoint_after(log: CheckpointLog, ticket: Ticket, waited: Checkpoint) -> Checkpoint:
+    """The newest checkpoint once one newer than `waited` is written (or after a short wait: `waited` again).
+
+    Step Functions refused an answer to a waiting task: the step that took the first answer
+    (or the timeout) writes its checkpoint a moment later, and the refusal is explained by it.
+    """
+    current = latest_checkpoint(log, ticket)
+    for pause in VISIBLE_WITHIN:
+        if current.content_hash != waited.content_hash:
+            break
+        time.sleep(pause)
+        current = latest_checkpoint(log, ticket)
+    return current

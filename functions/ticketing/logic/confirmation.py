@@ -10,7 +10,6 @@ README section "The customer's confirmation".
 from __future__ import annotations
 
 import hashlib
-import time
 from datetime import datetime, timedelta
 from typing import Literal
 from urllib.parse import quote
@@ -41,7 +40,7 @@ from ..domain.models import (
 )
 from ..domain.task_payloads import RecordConfirmationTask, RequestConfirmationTask
 from ..ports import Services
-from .checkpoints import latest_checkpoint, record_checkpoint
+from .checkpoints import checkpoint_after, latest_checkpoint, record_checkpoint
 from .tickets import require_ticket_id
 
 # The states a ticket is in once the plan ran and the customer is (or was) asked.
@@ -298,7 +297,6 @@ def review(services: Services, ticket_id: str, token: str) -> ConfirmationReview
 
 # After an answer is accepted, Record confirmation writes it within moments; a second click that lost the
 # race waits this long to say what the first one answered.
-_ANSWER_VISIBLE_WITHIN = (0.1, 0.2, 0.4, 0.8)
 
 
 def answer(
@@ -320,12 +318,7 @@ def _why_refused(
     services: Services, ticket: Ticket, waited: Checkpoint, asked: ConfirmationRequest
 ) -> AlreadyAnswered | ConfirmationClosed:
     """Step Functions refused the answer: someone answered first, or the question timed out."""
-    current = latest_checkpoint(services.checkpoints, ticket)
-    for pause in _ANSWER_VISIBLE_WITHIN:
-        if current.content_hash != waited.content_hash:
-            break
-        time.sleep(pause)
-        current = latest_checkpoint(services.checkpoints, ticket)
+    current = checkpoint_after(services.checkpoints, ticket, waited)
     recorded = _answered(current, asked.number)
     if recorded is not None:
         return _already_answered(recorded)

@@ -13,7 +13,6 @@ See the README section "Person steps".
 from __future__ import annotations
 
 import hashlib
-import time
 from datetime import datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import quote
@@ -50,7 +49,7 @@ from ..domain.models import (
 from ..domain.task_payloads import ExecuteTask, RequestStepReportTask
 from ..ports import Services
 from ..settings import Settings
-from .checkpoints import latest_checkpoint, record_checkpoint
+from .checkpoints import checkpoint_after, latest_checkpoint, record_checkpoint
 from .tickets import require_ticket_id
 
 _PERSON_KINDS: dict[ExecutorKind, PersonKind] = {ExecutorKind.CUSTOMER: "customer", ExecutorKind.ENGINEER: "engineer"}
@@ -268,7 +267,6 @@ def review(services: Services, ticket_id: str, token: str) -> StepReview:
 
 # A report accepted a moment ago is recorded by Execute within moments; a second click that lost the race
 # waits this long to say what the first one reported.
-_REPORT_VISIBLE_WITHIN = (0.1, 0.2, 0.4, 0.8)
 
 
 def report(services: Services, ticket_id: str, token: str, outcome: StepReportOutcome, note: str) -> StepReport:
@@ -290,12 +288,7 @@ def _why_refused(
     services: Services, ticket: Ticket, waited: Checkpoint, asked: StepReportRequest
 ) -> AlreadyReported | StepReportClosed:
     """Step Functions refused the report: someone reported first, or the wait timed out."""
-    current = latest_checkpoint(services.checkpoints, ticket)
-    for pause in _REPORT_VISIBLE_WITHIN:
-        if current.content_hash != waited.content_hash:
-            break
-        time.sleep(pause)
-        current = latest_checkpoint(services.checkpoints, ticket)
+    current = checkpoint_after(services.checkpoints, ticket, waited)
     recorded = _reported(current, asked.number)
     if recorded is not None:
         return _already_reported(recorded)
