@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 
 from aws_cdk import Duration, RemovalPolicy
@@ -165,6 +166,4 @@ class LifecycleEvents(Construct):
 
 
 def _json_list(values: Sequence[str]) -> str:
-    import json
-
     return json.dumps(list(values))

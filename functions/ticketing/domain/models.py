@@ -40,6 +40,11 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def utc_text(moment: datetime) -> str:
+    """A moment as people read it in answers and notes: `2026-11-30 09:00:00 UTC`."""
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
 def canonical_json(value: object) -> bytes:
     """Stable JSON bytes for hashing: sorted keys, no whitespace."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str).encode()

@@ -35,6 +35,7 @@ from ..domain.models import (
     TicketState,
     Vote,
     utc_now,
+    utc_text,
 )
 from ..domain.review import ReviewRequest, edited_plan, plan_changes
 from ..ports import Services
@@ -63,10 +64,6 @@ class ApprovalReview(BaseModel):
         return self.round_number < self.max_rounds
 
 
-def _when(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
 def _expired() -> ApprovalExpired:
     return ApprovalExpired(
         "This approval request expired before anyone decided, so nothing was run. Nothing was changed."
@@ -86,7 +83,7 @@ def _sent_back(latest: Checkpoint) -> Decision | None:
 
 def _already_decided(decision: Decision) -> AlreadyDecided:
     return AlreadyDecided(
-        f"This ticket was already {_DECIDED_AS[decision.outcome]} at {_when(decision.decided_at)} "
+        f"This ticket was already {_DECIDED_AS[decision.outcome]} at {utc_text(decision.decided_at)} "
         f"by {decision.decided_by or 'the approver'} through the approval link. Nothing was changed.",
         outcome=decision.outcome,
         decided_at=decision.decided_at,
@@ -129,7 +126,7 @@ def _require_pending(history: list[Checkpoint], claims: ApprovalClaims, workflow
     sent_back = _sent_back(latest)
     if sent_back is not None:
         raise ApprovalWindowClosed(
-            f"This plan was sent back for changes at {_when(sent_back.decided_at)}; the revised plan comes in a "
+            f"This plan was sent back for changes at {utc_text(sent_back.decided_at)}; the revised plan comes in a "
             "new email. Use the link in the most recent email. Nothing was changed."
         )
     raise AlreadyDecided(
@@ -274,7 +271,7 @@ def _refuse_after_a_deciding_vote(votes: list[Vote], mine: Vote) -> None:
     if deciding is not None:
         raise AlreadyDecided(
             f"This plan was already {_DECIDED_AS[deciding.outcome]} by {deciding.approver} at "
-            f"{_when(deciding.decided_at)}. Nothing was changed.",
+            f"{utc_text(deciding.decided_at)}. Nothing was changed.",
             outcome=deciding.outcome,
             decided_at=deciding.decided_at,
             plan_hash=deciding.plan_hash,
@@ -301,8 +298,8 @@ def _recorded_vote(
     stored = earlier[0] if earlier else services.votes.record(mine, ticket.customer_id)
     if stored.nonce != mine.nonce:
         raise AlreadyDecided(
-            f"You already {_DECIDED_AS[stored.outcome]} this plan at {_when(stored.decided_at)}; each approver votes "
-            "once per round. Nothing was changed.",
+            f"You already {_DECIDED_AS[stored.outcome]} this plan at {utc_text(stored.decided_at)}; "
+            "each approver votes once per round. Nothing was changed.",
             outcome=stored.outcome,
             decided_at=stored.decided_at,
         )

@@ -17,12 +17,10 @@ from urllib.parse import quote
 from pydantic import BaseModel
 
 from ..domain import notifications
-from ..domain.approval_link import CONFIRMATION_PURPOSE, ApprovalClaims
+from ..domain.approval_link import CONFIRMATION_PURPOSE
 from ..domain.checkpoint import Checkpoint
 from ..domain.errors import (
     AlreadyAnswered,
-    ApprovalLinkExpired,
-    ApprovalLinkInvalid,
     ConfirmationClosed,
     ConfirmationLinkExpired,
     ConfirmationLinkInvalid,
@@ -37,11 +35,12 @@ from ..domain.models import (
     Ticket,
     TicketState,
     utc_now,
+    utc_text,
 )
 from ..domain.task_payloads import RecordConfirmationTask, RequestConfirmationTask
 from ..ports import Services
 from .checkpoints import checkpoint_after, latest_checkpoint, record_checkpoint
-from .tickets import require_ticket_id
+from .signed_links import open_link
 
 # The states a ticket is in once the plan ran and the customer is (or was) asked.
 _ASKED_FROM = (TicketState.COMPLETED, TicketState.AWAITING_CONFIRMATION)
@@ -50,10 +49,6 @@ _ENDED = (TicketState.CLOSED, TicketState.ESCALATED)
 
 def confirmation_link(base_url: str, ticket_id: str, token: str) -> str:
     return f"{base_url}/confirmations/{ticket_id}?token={quote(token, safe='')}"
-
-
-def _when(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _plan_that_ran(latest: Checkpoint) -> ResolutionPlan:
@@ -132,7 +127,7 @@ def record_confirmation(services: Services, task: RecordConfirmationTask) -> Con
     key = f"q-{number}"
     if answer is None:
         note = (
-            f"Closed without an answer: the customer was asked at {_when(asked.requested_at)} whether the issue "
+            f"Closed without an answer: the customer was asked at {utc_text(asked.requested_at)} whether the issue "
             f"was resolved and did not answer within {services.settings.confirmation_timeout_seconds} seconds."
         )
         # The customer hears it before the final checkpoint (at least once).
@@ -164,7 +159,9 @@ def record_confirmation(services: Services, task: RecordConfirmationTask) -> Con
             TicketState.CLOSED,
             task.checkpoint_key("CLOSED", key),
             after=resolved,
-            closing_note=f"Closed: the customer confirmed at {_when(answer.answered_at)} that the issue is resolved.",
+            closing_note=(
+                f"Closed: the customer confirmed at {utc_text(answer.answered_at)} that the issue is resolved."
+            ),
         )
         return ConfirmationReport(state="CLOSED", reopenings=latest.data.reopenings)
     reopenings = latest.data.reopenings + 1
@@ -229,23 +226,21 @@ class ConfirmationReview(BaseModel):
 
 def _open(services: Services, ticket_id: str, token: str, now: datetime) -> tuple[Ticket, Checkpoint, int, bool]:
     """The ticket, its latest checkpoint, the question the link asks, and whether the workflow runs."""
-    require_ticket_id(ticket_id)
-    try:
-        claims: ApprovalClaims = services.signer.verify(
-            token, ticket_id=ticket_id, now=now, purpose=CONFIRMATION_PURPOSE
-        )
-    except ApprovalLinkInvalid:
-        raise ConfirmationLinkInvalid(
+    opened = open_link(
+        services,
+        ticket_id,
+        token,
+        now,
+        purpose=CONFIRMATION_PURPOSE,
+        invalid=ConfirmationLinkInvalid(
             "This link is not valid. Use the link from the most recent email about your ticket, unchanged. "
             "Nothing was changed."
-        ) from None
-    except ApprovalLinkExpired:
-        raise ConfirmationLinkExpired(
+        ),
+        expired=ConfirmationLinkExpired(
             "This link has expired, so the question it asked is closed. Nothing was changed."
-        ) from None
-    ticket, runs = services.workflow.runs(ticket_id)
-    latest = latest_checkpoint(services.checkpoints, ticket)
-    return ticket, latest, claims.round, runs[-1].running
+        ),
+    )
+    return opened.ticket, opened.latest, opened.number, opened.running
 
 
 def _answered(latest: Checkpoint, number: int) -> ConfirmationAnswer | None:
@@ -257,7 +252,7 @@ _SAID = {"resolved": "that the issue is resolved", "reopened": "that the issue s
 
 def _already_answered(answer: ConfirmationAnswer) -> AlreadyAnswered:
     return AlreadyAnswered(
-        f"You already answered {_SAID[answer.outcome]} at {_when(answer.answered_at)}. Nothing was changed."
+        f"You already answered {_SAID[answer.outcome]} at {utc_text(answer.answered_at)}. Nothing was changed."
     )
 
 
@@ -293,10 +288,6 @@ def review(services: Services, ticket_id: str, token: str) -> ConfirmationReview
         number=number,
         expires_at=asked.link_expires_at,
     )
-
-
-# After an answer is accepted, Record confirmation writes it within moments; a second click that lost the
-# race waits this long to say what the first one answered.
 
 
 def answer(

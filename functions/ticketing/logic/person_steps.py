@@ -25,8 +25,6 @@ from ..domain.catalog import load_catalog
 from ..domain.checkpoint import Checkpoint
 from ..domain.errors import (
     AlreadyReported,
-    ApprovalLinkExpired,
-    ApprovalLinkInvalid,
     PlanNotApproved,
     ResolutionStepFailed,
     StepLinkExpired,
@@ -45,12 +43,13 @@ from ..domain.models import (
     Ticket,
     TicketState,
     utc_now,
+    utc_text,
 )
 from ..domain.task_payloads import ExecuteTask, RequestStepReportTask
 from ..ports import Services
 from ..settings import Settings
 from .checkpoints import checkpoint_after, latest_checkpoint, record_checkpoint
-from .tickets import require_ticket_id
+from .signed_links import open_link
 
 _PERSON_KINDS: dict[ExecutorKind, PersonKind] = {ExecutorKind.CUSTOMER: "customer", ExecutorKind.ENGINEER: "engineer"}
 _WAITS_FROM = (TicketState.EXECUTING, TicketState.AWAITING_STEP_REPORT)
@@ -68,10 +67,6 @@ def person_kind(settings: Settings, action_id: str) -> PersonKind | None:
 
 def step_link(base_url: str, ticket_id: str, token: str) -> str:
     return f"{base_url}/steps/{ticket_id}?token={quote(token, safe='')}"
-
-
-def _when(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _step_of(latest: Checkpoint, action_id: str) -> ResolutionStep:
@@ -168,14 +163,14 @@ def record_report(services: Services, task: ExecuteTask, waited: Checkpoint) -> 
     if report is False:
         detail = (
             f"{_SAID[asked.kind]} did not report on this step within "
-            f"{services.settings.person_step_timeout_seconds} seconds (asked at {_when(asked.requested_at)})."
+            f"{services.settings.person_step_timeout_seconds} seconds (asked at {utc_text(asked.requested_at)})."
         )
         reports = list(waited.data.step_reports)
     else:
         assert isinstance(report, StepReport)
         said = "Done" if report.outcome == "done" else ("Didn't help" if asked.kind == "customer" else "Failed")
         status = "succeeded" if report.outcome == "done" else "failed"
-        detail = f"{_SAID[asked.kind]} reported '{said}' at {_when(report.reported_at)}."
+        detail = f"{_SAID[asked.kind]} reported '{said}' at {utc_text(report.reported_at)}."
         if report.note:
             detail += f" Note: {report.note}"
         reports = [*waited.data.step_reports, report]
@@ -210,21 +205,21 @@ class StepReview(BaseModel):
 
 
 def _open(services: Services, ticket_id: str, token: str, now: datetime) -> tuple[Ticket, Checkpoint, int, bool]:
-    require_ticket_id(ticket_id)
-    try:
-        claims = services.signer.verify(token, ticket_id=ticket_id, now=now, purpose=STEP_PURPOSE)
-    except ApprovalLinkInvalid:
-        raise StepLinkInvalid(
+    opened = open_link(
+        services,
+        ticket_id,
+        token,
+        now,
+        purpose=STEP_PURPOSE,
+        invalid=StepLinkInvalid(
             "This link is not valid. Use the link from the most recent email about this step, unchanged. "
             "Nothing was changed."
-        ) from None
-    except ApprovalLinkExpired:
-        raise StepLinkExpired(
+        ),
+        expired=StepLinkExpired(
             "This link has expired, so the step no longer waits for a report. Nothing was changed."
-        ) from None
-    ticket, runs = services.workflow.runs(ticket_id)
-    latest = latest_checkpoint(services.checkpoints, ticket)
-    return ticket, latest, claims.round, runs[-1].running
+        ),
+    )
+    return opened.ticket, opened.latest, opened.number, opened.running
 
 
 def _reported(latest: Checkpoint, number: int) -> StepReport | None:
@@ -234,7 +229,7 @@ def _reported(latest: Checkpoint, number: int) -> StepReport | None:
 def _already_reported(report: StepReport) -> AlreadyReported:
     said = "done" if report.outcome == "done" else "not done"
     return AlreadyReported(
-        f"This step was already reported {said} at {_when(report.reported_at)}. Nothing was changed."
+        f"This step was already reported {said} at {utc_text(report.reported_at)}. Nothing was changed."
     )
 
 
@@ -263,10 +258,6 @@ def review(services: Services, ticket_id: str, token: str) -> StepReview:
         request=asked,
         token=token,
     )
-
-
-# A report accepted a moment ago is recorded by Execute within moments; a second click that lost the race
-# waits this long to say what the first one reported.
 
 
 def report(services: Services, ticket_id: str, token: str, outcome: StepReportOutcome, note: str) -> StepReport:
